@@ -1,0 +1,6 @@
+# SPDX-License-Identifier: Apache-2.0
+"""export subpackage of bridgenet_ros."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,149 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Numpy-only image resizing that reproduces PIL's ``Image.resize`` on float32 ('F') images.
+
+This is the one resize implementation of the package: the literature's degradation protocol
+(bicubic down-sampling of the HR depth by the scale factor), the network input (bicubic
+up-sampling of the LR depth to the RGB/model grid), RGB resizing to the model grid and output
+resizing all call it. It needs only numpy, so a robot running a TensorRT engine does not need
+PIL or OpenCV.
+
+PIL's algorithm (``libImaging/Resample.c``): for each output pixel a separable kernel is centred
+at ``(i + 0.5) * in / out`` in input coordinates; when down-sampling the kernel support is
+stretched by the scale factor (anti-aliasing); taps outside the image are dropped and the
+remaining weights renormalized. We build the per-axis weight matrix once (cached) and apply it
+as two matrix products, ``W_y @ img @ W_x.T``.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Callable, Literal
+
+import numpy as np
+
+from bridgenet_ros.errors import ShapeError
+
+__all__ = ["Filter", "resize", "resize_weights"]
+
+Filter = Literal["bicubic", "bilinear", "nearest", "box"]
+
+
+def _bicubic(x: np.ndarray) -> np.ndarray:
+    """PIL's bicubic kernel (Keys, a = -0.5)."""
+    a = -0.5
+    x = np.abs(x)
+    out = np.zeros_like(x)
+    near = x < 1.0
+    far = (x >= 1.0) & (x < 2.0)
+    xn = x[near]
+    out[near] = ((a + 2.0) * xn - (a + 3.0)) * xn * xn + 1.0
+    xf = x[far]
+    out[far] = (((xf - 5.0) * xf + 8.0) * xf - 4.0) * a
+    return out
+
+
+def _bilinear(x: np.ndarray) -> np.ndarray:
+    x = np.abs(x)
+    return np.where(x < 1.0, 1.0 - x, 0.0)
+
+
+def _box(x: np.ndarray) -> np.ndarray:
+    return np.where((x > -0.5) & (x <= 0.5), 1.0, 0.0)
+
+
+_FILTERS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], float]] = {
+    "bicubic": (_bicubic, 2.0),
+    "bilinear": (_bilinear, 1.0),
+    "box": (_box, 0.5),
+}
+
+
+@lru_cache(maxsize=64)
+def resize_weights(in_size: int, out_size: int, method: Filter = "bicubic") -> np.ndarray:
+    """Return the ``(out_size, in_size)`` float64 weight matrix PIL uses for one axis.
+
+    Rows sum to 1. The returned array is read-only (it is cached and shared).
+
+    Raises:
+        ShapeError: if a size is not positive.
+    """
+    if in_size <= 0 or out_size <= 0:
+        raise ShapeError(f"resize sizes must be positive, got in={in_size} out={out_size}")
+    weights = np.zeros((out_size, in_size), dtype=np.float64)
+    if method == "nearest":
+        scale = in_size / out_size
+        src = np.minimum(((np.arange(out_size) + 0.5) * scale).astype(np.int64), in_size - 1)
+        weights[np.arange(out_size), src] = 1.0
+        weights.setflags(write=False)
+        return weights
+    if method not in _FILTERS:
+        raise ValueError(f"unknown resize filter {method!r}; use one of {sorted(_FILTERS)}")
+    kernel, support = _FILTERS[method]
+    scale = in_size / out_size
+    filterscale = max(scale, 1.0)
+    support = support * filterscale
+    for i in range(out_size):
+        center = (i + 0.5) * scale
+        # int() truncates toward zero as the C cast in PIL does.
+        xmin = max(int(center - support + 0.5), 0)
+        xmax = min(int(center + support + 0.5), in_size)
+        taps = np.arange(xmin, xmax, dtype=np.float64)
+        w = kernel((taps - center + 0.5) / filterscale)
+        total = w.sum()
+        if total != 0.0:
+            w = w / total
+        weights[i, xmin:xmax] = w
+    weights.setflags(write=False)
+    return weights
+
+
+def resize(
+    image: np.ndarray, size_hw: tuple[int, int], method: Filter = "bicubic"
+) -> np.ndarray:
+    """Resize an image like PIL ``Image.fromarray(img, 'F').resize((w, h), method)``.
+
+    Args:
+        image: ``(H, W)`` or ``(H, W, C)`` array of any real dtype; must be finite (fill
+            invalid pixels first, NaN would spread through the kernel).
+        size_hw: output ``(height, width)``.
+        method: ``bicubic`` (default), ``bilinear``, ``box`` or ``nearest``.
+
+    Returns:
+        ``(h, w)`` or ``(h, w, C)`` float32 array. Values may overshoot the input range
+        (bicubic ringing), as in PIL.
+
+    Raises:
+        ShapeError: on a wrong number of dimensions or a non-positive size.
+    """
+    if image.ndim not in (2, 3):
+        raise ShapeError(f"resize expects (H, W) or (H, W, C), got shape {image.shape}")
+    out_h, out_w = int(size_hw[0]), int(size_hw[1])
+    in_h, in_w = image.shape[:2]
+    src = np.asarray(image, dtype=np.float32)
+    if (out_h, out_w) == (in_h, in_w):
+        return src.copy()
+    wy = resize_weights(in_h, out_h, method).astype(np.float32)
+    wx = resize_weights(in_w, out_w, method).astype(np.float32)
+    if src.ndim == 2:
+        return np.ascontiguousarray((wy @ src) @ wx.T, dtype=np.float32)
+    # (H, W, C): resize each channel through the same matrices.
+    tmp = np.einsum("oh,hwc->owc", wy, src, optimize=True)
+    out = np.einsum("pw,owc->opc", wx, tmp, optimize=True)
+    return np.ascontiguousarray(out, dtype=np.float32)
+
+
+def lr_size_for_scale(height: int, width: int, scale: float) -> tuple[int, int]:
+    """Low-resolution ``(h, w)`` for an HR size and a (possibly non-integer) scale factor.
+
+    The literature protocol uses floor division (``w // s``); a tiny tolerance keeps e.g.
+    ``512 / (512 / 192)`` at 192 despite float rounding.
+    """
+    if scale < 1.0:
+        raise ShapeError(f"scale factor must be >= 1, got {scale}")
+    h = max(1, int(math.floor(height / scale + 1e-6)))
+    w = max(1, int(math.floor(width / scale + 1e-6)))
+    return h, w
+
+
+__all__.append("lr_size_for_scale")

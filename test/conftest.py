@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Shared pytest fixtures: the real data folder, a fixed torch thread count, repo paths."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("BRIDGENET_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository root."""
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` (real RGB-D sets); skips with the reason when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data folder {SHARED_DATA} is absent (set BRIDGENET_SHARED_DATA)")
+    return SHARED_DATA
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _torch_threads() -> None:
+    """Keep torch to 2 threads so the suite behaves the same on CI's 2 cores."""
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.set_num_threads(2)
