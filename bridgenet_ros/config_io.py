@@ -125,5 +125,6 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"config file {path}: top level must be a mapping, got {type(data).__name__}")
+        kind = type(data).__name__
+        raise ConfigError(f"config file {path}: top level must be a mapping, got {kind}")
     return data

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The numpy resize equals PIL's ``Image.resize`` on float32 images (literature protocol)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from bridgenet_ros.errors import ShapeError
+from bridgenet_ros.runtime.resize import lr_size_for_scale, resize, resize_weights
+
+PIL_FILTERS = {"bicubic": Image.BICUBIC, "bilinear": Image.BILINEAR, "box": Image.BOX}
+
+
+def _pil(img: np.ndarray, hw: tuple[int, int], method: str) -> np.ndarray:
+    return np.asarray(Image.fromarray(img, "F").resize((hw[1], hw[0]), PIL_FILTERS[method]))
+
+
+@pytest.mark.parametrize("method", ["bicubic", "bilinear", "box"])
+@pytest.mark.parametrize(
+    "hw", [(24, 32), (48, 64), (36, 48), (17, 29), (144, 192), (120, 160), (250, 300)]
+)
+def test_matches_pil(method: str, hw: tuple[int, int]) -> None:
+    rng = np.random.default_rng(1)
+    img = (rng.random((96, 128)) * 8.0 + 0.5).astype(np.float32)
+    out = resize(img, hw, method)  # type: ignore[arg-type]
+    ref = _pil(img, hw, method)
+    assert out.dtype == np.float32 and out.shape == hw
+    np.testing.assert_allclose(out, ref, atol=1e-5, rtol=1e-6)
+
+
+def test_non_integer_scale_like_phone_tof() -> None:
+    rng = np.random.default_rng(2)
+    hr = (rng.random((384, 512)) * 3.0).astype(np.float32)
+    h, w = lr_size_for_scale(384, 512, 512 / 192)
+    assert (h, w) == (144, 192)
+    np.testing.assert_allclose(resize(hr, (h, w)), _pil(hr, (h, w), "bicubic"), atol=1e-5)
+
+
+def test_lr_size_is_floor_division() -> None:
+    assert lr_size_for_scale(384, 512, 16) == (24, 32)
+    assert lr_size_for_scale(370, 431, 4) == (92, 107)
+    assert lr_size_for_scale(480, 640, 2.67) == (179, 239)
+    with pytest.raises(ShapeError):
+        lr_size_for_scale(10, 10, 0.5)
+
+
+def test_channels_resized_independently() -> None:
+    rng = np.random.default_rng(3)
+    rgb = rng.random((30, 40, 3)).astype(np.float32)
+    out = resize(rgb, (60, 80))
+    for c in range(3):
+        np.testing.assert_allclose(out[..., c], resize(rgb[..., c], (60, 80)), atol=1e-6)
+
+
+def test_weights_rows_sum_to_one_and_are_cached() -> None:
+    weights = resize_weights(100, 7)
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-12)
+    assert resize_weights(100, 7) is weights
+    assert not weights.flags.writeable
+
+
+def test_constant_image_stays_constant() -> None:
+    img = np.full((20, 30), 2.5, np.float32)
+    np.testing.assert_allclose(resize(img, (7, 11)), 2.5, atol=1e-6)
+    np.testing.assert_allclose(resize(img, (70, 110)), 2.5, atol=1e-6)
+
+
+def test_bad_shapes() -> None:
+    with pytest.raises(ShapeError):
+        resize(np.zeros(5, np.float32), (2, 2))
+    with pytest.raises(ShapeError):
+        resize(np.zeros((4, 4), np.float32), (0, 2))
