@@ -1,0 +1,167 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Read the image topics of a rosbag2 (sqlite3 or MCAP) for replay, robust to bad recordings.
+
+:class:`BagSource` opens a bag with ``rosbags.highlevel.AnyReader``, checks that the requested
+topics exist with the right message type (a clear :class:`DataError` otherwise), and yields
+:class:`BagMessage` records in log-time order. A message that fails to deserialize, or whose
+header stamp goes backwards on its topic, is skipped and counted in :attr:`BagSource.skipped`
+instead of stopping the replay.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from bridgenet_ros.bench.messages import stamp_to_ns
+from bridgenet_ros.bench.topics import IMAGE_TYPE
+from bridgenet_ros.errors import DataError
+
+__all__ = ["BagMessage", "BagSource"]
+
+
+@dataclass(frozen=True)
+class BagMessage:
+    """One message read from a bag.
+
+    Attributes:
+        topic: topic name.
+        role: which requested topic it is (``rgb``, ``depth``, ``gt`` or ``other``).
+        log_ns: the bag's receive timestamp.
+        stamp_ns: header stamp (``log_ns`` for messages without a header).
+        message: the deserialized rosbags object (``None`` for ``other``).
+        rawdata: the serialized CDR bytes as stored.
+        connection: the rosbags connection (for copying into another bag).
+    """
+
+    topic: str
+    role: str
+    log_ns: int
+    stamp_ns: int
+    message: Any
+    rawdata: bytes
+    connection: Any
+
+
+class BagSource:
+    """A validated rosbag2 opened for replay.
+
+    Args:
+        path: the bag directory (or an ``.mcap`` file).
+        rgb_topic: colour image topic.
+        depth_topic: low-resolution depth topic.
+        gt_topic: ground-truth topic; ``None`` or absent from the bag means no accuracy.
+        include_other: also yield every other topic (undecoded) for copying into an output bag.
+
+    Raises:
+        DataError: if the bag is missing or unreadable, a required topic is missing, a topic has
+            the wrong message type, or the required topics hold no message.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        rgb_topic: str,
+        depth_topic: str,
+        gt_topic: str | None = None,
+        *,
+        include_other: bool = False,
+    ) -> None:
+        from rosbags.highlevel import AnyReader, AnyReaderError
+
+        self.path = Path(path)
+        if not self.path.exists():
+            raise DataError(f"bag {self.path} does not exist: pass the rosbag2 directory to --bag")
+        self._include_other = include_other
+        self.skipped: Counter[str] = Counter()
+        try:
+            self._reader = AnyReader([self.path])
+            self._reader.open()
+        except (AnyReaderError, OSError) as err:
+            raise DataError(
+                f"cannot open bag {self.path}: {err} (expected a rosbag2 directory with "
+                "metadata.yaml and a .db3 or .mcap file)"
+            ) from err
+        except Exception as err:  # noqa: BLE001 - rosbags raises assorted errors on broken files
+            raise DataError(f"cannot open bag {self.path}: {type(err).__name__}: {err}") from err
+        self.connections = list(self._reader.connections)
+        by_topic = {c.topic: c for c in self.connections}
+        available = ", ".join(f"{c.topic} [{c.msgtype}]" for c in self.connections) or "none"
+        self.roles: dict[str, str] = {}
+        for role, topic, required in (
+            ("rgb", rgb_topic, True),
+            ("depth", depth_topic, True),
+            ("gt", gt_topic, False),
+        ):
+            if topic is None:
+                continue
+            conn = by_topic.get(topic)
+            if conn is None:
+                if required:
+                    self.close()
+                    raise DataError(
+                        f"bag {self.path} has no topic {topic} ({role}); topics in the bag: "
+                        f"{available}. Pass --{role}-topic to name the right one"
+                    )
+                continue
+            if conn.msgtype != IMAGE_TYPE:
+                self.close()
+                raise DataError(
+                    f"bag {self.path}: topic {topic} ({role}) has type {conn.msgtype}, expected "
+                    f"{IMAGE_TYPE}; pass --{role}-topic to name an image topic"
+                )
+            self.roles[topic] = role
+        self.has_gt = "gt" in self.roles.values()
+        self.counts = {
+            role: sum(c.msgcount for c in self.connections if c.topic == topic)
+            for topic, role in self.roles.items()
+        }
+        for role in ("rgb", "depth"):
+            if self.counts.get(role, 0) == 0:
+                self.close()
+                raise DataError(
+                    f"bag {self.path} holds no message on the {role} topic "
+                    f"({[t for t, r in self.roles.items() if r == role][0]}): it is empty"
+                )
+
+    def close(self) -> None:
+        """Close the underlying reader."""
+        reader = getattr(self, "_reader", None)
+        if reader is not None and getattr(reader, "isopen", False):
+            reader.close()
+
+    def __enter__(self) -> BagSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def duration_s(self) -> float:
+        """Recorded duration (last minus first log time)."""
+        return max(self._reader.duration, 0) / 1e9
+
+    def __iter__(self) -> Iterator[BagMessage]:
+        """Yield messages in log-time order; bad ones are counted in :attr:`skipped`."""
+        wanted = [
+            c for c in self.connections if self._include_other or c.topic in self.roles
+        ]
+        last_stamp: dict[str, int] = {}
+        for conn, log_ns, rawdata in self._reader.messages(connections=wanted):
+            role = self.roles.get(conn.topic, "other")
+            if role == "other":
+                yield BagMessage(conn.topic, role, log_ns, log_ns, None, bytes(rawdata), conn)
+                continue
+            try:
+                message = self._reader.deserialize(rawdata, conn.msgtype)
+                stamp_ns = stamp_to_ns(message.header.stamp)
+            except Exception:  # noqa: BLE001 - a corrupt CDR payload can fail in many ways
+                self.skipped[f"{role}_corrupt"] += 1
+                continue
+            if stamp_ns < last_stamp.get(conn.topic, -1):
+                self.skipped[f"{role}_out_of_order"] += 1
+                continue
+            last_stamp[conn.topic] = stamp_ns
+            yield BagMessage(conn.topic, role, log_ns, stamp_ns, message, bytes(rawdata), conn)
