@@ -84,7 +84,7 @@ class BagSource:
                 f"cannot open bag {self.path}: {err} (expected a rosbag2 directory with "
                 "metadata.yaml and a .db3 or .mcap file)"
             ) from err
-        except Exception as err:  # noqa: BLE001 - rosbags raises assorted errors on broken files
+        except Exception as err:
             raise DataError(f"cannot open bag {self.path}: {type(err).__name__}: {err}") from err
         self.connections = list(self._reader.connections)
         by_topic = {c.topic: c for c in self.connections}
