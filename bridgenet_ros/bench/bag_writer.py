@@ -103,7 +103,9 @@ class BagWriteSummary:
     duration_s: float
 
 
-def scale_intrinsics(k: np.ndarray, src_hw: tuple[int, int], dst_hw: tuple[int, int]) -> np.ndarray:
+def scale_intrinsics(
+    k: np.ndarray, src_hw: tuple[int, int], dst_hw: tuple[int, int]
+) -> np.ndarray:
     """Intrinsics of a resized image (pixel-centre convention, as image_proc's resize).
 
     Args:
