@@ -1,0 +1,260 @@
+# SPDX-License-Identifier: Apache-2.0
+"""How low-resolution depth is made: the literature's bicubic protocol and a sensor model.
+
+Bicubic protocol (:func:`bicubic_downsample`): the LR map is PIL ``Image.resize(..., BICUBIC)``
+of the float32 HR map to ``lr_size_for_scale(H, W, scale)`` (floor division, any factor >= 1,
+non-integer included), computed by :func:`bridgenet_ros.runtime.resize.resize`. On a map without
+holes it equals PIL exactly (to float32 rounding).
+
+Invalid pixels (0, NaN, inf) are defined as follows: before resizing, each invalid HR pixel takes
+the value of its nearest valid pixel (so holes do not drag the bicubic kernel to 0); after
+resizing, an LR pixel is invalid (0) when more than ``max_invalid_fraction`` (default 0.5) of the
+HR area it covers (PIL box-filter footprint) was invalid. A map with no valid pixel raises
+:class:`DataError`.
+
+Sensor model (:func:`apply_sensor_model`, :class:`SensorModelConfig`): optional, for robustness
+training: depth-dependent Gaussian noise ``sigma = a + b * z^2``, dropped pixels (dark RGB,
+specular/grazing, far), flying pixels at depth edges, range limits, quantization to mm; holes are
+written as 0 or NaN.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from bridgenet_ros.errors import ConfigError, DataError
+from bridgenet_ros.runtime.normalize import valid_mask
+from bridgenet_ros.runtime.resize import lr_size_for_scale, resize
+
+__all__ = [
+    "SensorModelConfig",
+    "apply_sensor_model",
+    "bicubic_downsample",
+    "fill_invalid_nearest",
+    "upsample_depth",
+]
+
+
+def fill_invalid_nearest(depth: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Replace invalid pixels by the value of the nearest valid pixel (Euclidean).
+
+    Args:
+        depth: ``(H, W)`` depth, invalid = 0/NaN/inf (or given by ``mask``).
+        mask: ``(H, W)`` bool, valid pixels (default :func:`valid_mask`).
+
+    Returns:
+        ``(H, W)`` float32 copy without invalid pixels (unchanged copy if all are valid).
+
+    Raises:
+        DataError: if no pixel is valid.
+    """
+    depth = np.asarray(depth, dtype=np.float32)
+    if mask is None:
+        mask = valid_mask(depth)
+    if mask.all():
+        return depth.copy()
+    if not mask.any():
+        raise DataError("depth map has no valid pixel (all 0/NaN/inf): nothing to fill holes from")
+    from scipy import ndimage
+
+    _, (iy, ix) = ndimage.distance_transform_edt(~mask, return_indices=True)
+    return depth[iy, ix].astype(np.float32)
+
+
+def bicubic_downsample(
+    depth_hr: np.ndarray, scale: float, *, max_invalid_fraction: float = 0.5
+) -> np.ndarray:
+    """Literature degradation: PIL-bicubic down-sampling of the HR map by ``scale``.
+
+    Args:
+        depth_hr: ``(H, W)`` depth (metres or unit-less), invalid = 0/NaN/inf.
+        scale: factor >= 1, may be non-integer (e.g. 2.67 for 512x384 -> 192x144).
+        max_invalid_fraction: an LR pixel whose HR footprint is more invalid than this becomes 0.
+
+    Returns:
+        ``(h, w)`` float32 LR depth with ``(h, w) = lr_size_for_scale(H, W, scale)``; invalid
+        pixels are 0. Equal to PIL ``Image.fromarray(depth_hr, 'F').resize((w, h), BICUBIC)``
+        when ``depth_hr`` has no invalid pixel.
+
+    Raises:
+        ShapeError: if ``depth_hr`` is not 2-D or ``scale < 1``.
+        DataError: if no pixel is valid.
+    """
+    from bridgenet_ros.errors import ShapeError
+
+    if depth_hr.ndim != 2:
+        raise ShapeError(f"bicubic_downsample expects an (H, W) depth map, got {depth_hr.shape}")
+    if not math.isfinite(scale):
+        raise ShapeError(f"scale factor must be finite, got {scale}")
+    height, width = depth_hr.shape
+    size = lr_size_for_scale(height, width, scale)
+    mask = valid_mask(depth_hr)
+    filled = fill_invalid_nearest(depth_hr, mask)
+    depth_lr = resize(filled, size, "bicubic")
+    if not mask.all():
+        invalid_fraction = resize((~mask).astype(np.float32), size, "box")
+        depth_lr[invalid_fraction > max_invalid_fraction] = 0.0
+    return depth_lr
+
+
+def upsample_depth(depth_lr: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
+    """Bicubic up-sampling of LR depth to the RGB/model grid (the network input).
+
+    Holes are filled with the nearest valid LR value first (bicubic needs finite input).
+
+    Args:
+        depth_lr: ``(h, w)`` LR depth, invalid = 0/NaN/inf.
+        size_hw: output ``(H, W)``.
+
+    Returns:
+        ``(H, W)`` float32, every pixel finite.
+
+    Raises:
+        DataError: if no LR pixel is valid.
+    """
+    return resize(fill_invalid_nearest(depth_lr), size_hw, "bicubic")
+
+
+@dataclass(frozen=True)
+class SensorModelConfig:
+    """Parameters of the optional ToF/structured-light sensor model (metres unless stated).
+
+    Attributes:
+        noise_a_m: constant part of the noise standard deviation.
+        noise_b_per_m: quadratic part, ``sigma = noise_a_m + noise_b_per_m * z**2``.
+        quantization_mm: output step in millimetres (0 disables).
+        min_depth_m: nearer pixels become holes.
+        max_depth_m: farther pixels become holes.
+        far_dropout: probability of dropping a pixel at ``max_depth_m`` (linear ramp from 60 %
+            of the range).
+        dark_threshold: RGB luminance (0..1) below which pixels drop with ``dark_dropout``.
+        dark_dropout: dropout probability of dark pixels.
+        grazing_dropout: dropout probability at grazing angles / specular spots (from the depth
+            gradient), scaled by how steep the surface is.
+        random_dropout: uniform dropout probability.
+        flying_pixel_prob: probability that a pixel at a depth edge takes a value between the
+            two sides (mixed pixels).
+        edge_threshold_m: depth jump that counts as an edge.
+        hole_value: ``zero`` (sensor PNG convention) or ``nan`` (REP 118).
+    """
+
+    noise_a_m: float = 0.001
+    noise_b_per_m: float = 0.0019
+    quantization_mm: float = 1.0
+    min_depth_m: float = 0.2
+    max_depth_m: float = 8.0
+    far_dropout: float = 0.3
+    dark_threshold: float = 0.06
+    dark_dropout: float = 0.5
+    grazing_dropout: float = 0.3
+    random_dropout: float = 0.005
+    flying_pixel_prob: float = 0.3
+    edge_threshold_m: float = 0.1
+    hole_value: Literal["zero", "nan"] = "zero"
+
+    def __post_init__(self) -> None:
+        probs = ("far_dropout", "dark_dropout", "grazing_dropout", "random_dropout",
+                 "flying_pixel_prob", "dark_threshold")
+        for name in probs:
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"SensorModelConfig.{name} must be in [0, 1], got {value}")
+        for name in ("noise_a_m", "noise_b_per_m", "quantization_mm", "min_depth_m"):
+            if getattr(self, name) < 0.0:
+                value = getattr(self, name)
+                raise ConfigError(f"SensorModelConfig.{name} must be >= 0, got {value}")
+        if self.edge_threshold_m <= 0.0:
+            raise ConfigError(
+                f"SensorModelConfig.edge_threshold_m must be > 0, got {self.edge_threshold_m}"
+            )
+        if self.max_depth_m <= self.min_depth_m:
+            raise ConfigError(
+                f"SensorModelConfig.max_depth_m ({self.max_depth_m}) must exceed min_depth_m "
+                f"({self.min_depth_m})"
+            )
+        if self.hole_value not in ("zero", "nan"):
+            raise ConfigError(
+                f"SensorModelConfig.hole_value must be 'zero' or 'nan', got {self.hole_value!r}"
+            )
+
+
+def apply_sensor_model(
+    depth: np.ndarray,
+    rng: np.random.Generator,
+    config: SensorModelConfig | None = None,
+    rgb: np.ndarray | None = None,
+) -> np.ndarray:
+    """Degrade a metric depth map like a real depth sensor.
+
+    Order: flying pixels at edges, Gaussian noise ``sigma(z)``, quantization, then holes from
+    the range limits and the dropout causes. Already-invalid pixels stay invalid.
+
+    Args:
+        depth: ``(h, w)`` depth in metres, invalid = 0/NaN.
+        rng: random generator (the caller seeds it for determinism).
+        config: model parameters (defaults of :class:`SensorModelConfig`).
+        rgb: optional ``(H, W, 3)`` uint8 image for dark-pixel dropout; resized with nearest
+            sampling when its size differs from ``depth``.
+
+    Returns:
+        ``(h, w)`` float32 depth in metres with holes as 0 or NaN (``config.hole_value``).
+
+    Raises:
+        ShapeError: if ``depth`` is not 2-D.
+    """
+    from bridgenet_ros.errors import ShapeError
+
+    cfg = config or SensorModelConfig()
+    if depth.ndim != 2:
+        raise ShapeError(f"apply_sensor_model expects an (h, w) depth map, got {depth.shape}")
+    valid = valid_mask(depth)
+    z: np.ndarray = np.where(valid, depth, 0.0).astype(np.float32)
+    h, w = z.shape
+
+    # Flying pixels: at a depth jump, mix the two sides with a random weight.
+    if cfg.flying_pixel_prob > 0.0 and h > 1 and w > 1:
+        right = np.zeros_like(z)
+        right[:, :-1] = z[:, 1:]
+        down = np.zeros_like(z)
+        down[:-1, :] = z[1:, :]
+        jump_x = np.abs(right - z) > cfg.edge_threshold_m
+        jump_y = np.abs(down - z) > cfg.edge_threshold_m
+        other = np.where(jump_x, right, down)
+        edge = (jump_x | jump_y) & valid & (other > 0)
+        fly = edge & (rng.random((h, w)) < cfg.flying_pixel_prob)
+        t = rng.random((h, w)).astype(np.float32)
+        z = np.where(fly, z + t * (other - z), z)
+
+    sigma = cfg.noise_a_m + cfg.noise_b_per_m * z * z
+    z = z + sigma * rng.standard_normal((h, w), dtype=np.float32)
+    if cfg.quantization_mm > 0.0:
+        step = cfg.quantization_mm * 1e-3
+        z = (np.round(z / step) * step).astype(np.float32)
+
+    drop = ~valid | (z < cfg.min_depth_m) | (z > cfg.max_depth_m)
+    probability: np.ndarray = np.full((h, w), cfg.random_dropout, dtype=np.float32)
+    if cfg.far_dropout > 0.0:
+        start = 0.6 * cfg.max_depth_m
+        ramp = np.clip((z - start) / max(cfg.max_depth_m - start, 1e-6), 0.0, 1.0)
+        probability = np.maximum(probability, cfg.far_dropout * ramp)
+    if cfg.grazing_dropout > 0.0 and h > 1 and w > 1:
+        gy, gx = np.gradient(np.where(valid, z, 0.0))
+        slope = np.hypot(gx, gy) / np.maximum(z, 1e-3)
+        steep = np.clip(slope * 10.0, 0.0, 1.0)
+        probability = np.maximum(probability, cfg.grazing_dropout * steep)
+    if rgb is not None and cfg.dark_dropout > 0.0:
+        luminance = (rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)) / 255.0
+        if luminance.shape != (h, w):
+            luminance = resize(luminance, (h, w), "nearest")
+        probability = np.where(
+            luminance < cfg.dark_threshold,
+            np.maximum(probability, cfg.dark_dropout),
+            probability,
+        )
+    drop |= rng.random((h, w)) < probability
+    hole = np.float32(np.nan) if cfg.hole_value == "nan" else np.float32(0.0)
+    return np.where(drop, hole, z).astype(np.float32)

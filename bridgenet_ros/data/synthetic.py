@@ -1,0 +1,565 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Procedural indoor RGB-D scenes with exact depth: the embedded default training data.
+
+Each frame is a room (floor, walls, ceiling; 3-7 m wide, 2.4-3.4 m high) with 3-9 objects
+(rotated boxes, spheres, vertical cylinders, thin slabs such as table tops and panels), seen by a
+pinhole camera like common RGB-D cameras (640x480, fx = fy = 525 +- 5 %, scaled to the requested
+size) at a random pose inside the room. Rendering is vectorized numpy ray casting against the
+analytic primitives (no triangles, no loops over pixels):
+
+* depth: the camera-frame z of the first hit, float32 metres in ``[0.3, 10]``;
+* albedo: textures in surface coordinates (metres), chosen independently of geometry: flat,
+  stripes, checkers, value noise and colour patches, so RGB edges often are not depth edges
+  (and an object sometimes shares its background's material, so a depth edge may show no
+  texture edge) - the texture-copying trap BridgeNet is built against;
+* shading: Lambertian from the analytic normals plus ambient, 1-3 point lights with gentle
+  distance fall-off, auto exposure, a little sensor noise.
+
+Frames are deterministic per ``(seed, index)``: ``np.random.default_rng([seed, index])`` drives
+everything, so workers can render any index in any order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence, overload
+
+import numpy as np
+
+from bridgenet_ros.errors import ConfigError
+
+__all__ = [
+    "BASE_FX",
+    "BASE_SIZE_HW",
+    "MAX_DEPTH_M",
+    "MIN_DEPTH_M",
+    "SyntheticFrame",
+    "SyntheticScenes",
+    "render_scene",
+    "scaled_intrinsics",
+]
+
+#: reference camera: 640x480, fx = fy = 525, principal point at the centre
+BASE_SIZE_HW = (480, 640)
+BASE_FX = 525.0
+MIN_DEPTH_M = 0.3
+MAX_DEPTH_M = 10.0
+_EPS = 1e-4
+
+
+@dataclass(frozen=True)
+class SyntheticFrame:
+    """One rendered frame.
+
+    Attributes:
+        rgb: ``(H, W, 3)`` uint8 RGB.
+        depth: ``(H, W)`` float32 metres in ``[0.3, 10]``, every pixel valid.
+        K: ``(3, 3)`` float64 pinhole intrinsics for this ``(H, W)``.
+    """
+
+    rgb: np.ndarray
+    depth: np.ndarray
+    K: np.ndarray
+
+
+def scaled_intrinsics(
+    height: int, width: int, fx: float = BASE_FX, fy: float = BASE_FX
+) -> np.ndarray:
+    """Intrinsics of the 640x480 reference camera scaled to ``(height, width)``.
+
+    Args:
+        height: image height in pixels.
+        width: image width in pixels.
+        fx: focal length in pixels at 640x480.
+        fy: focal length in pixels at 640x480.
+
+    Returns:
+        ``(3, 3)`` float64 ``K`` (pixel centres at integer coordinates).
+    """
+    sx = width / BASE_SIZE_HW[1]
+    sy = height / BASE_SIZE_HW[0]
+    return np.array(
+        [
+            [fx * sx, 0.0, width / 2.0 - 0.5],
+            [0.0, fy * sy, height / 2.0 - 0.5],
+            [0.0, 0.0, 1.0],
+        ],
+        dtype=np.float64,
+    )
+
+
+# ----------------------------------------------------------------------------------- geometry
+
+
+def _rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
+    """Rotation matrix ``R = R_y(yaw) @ R_x(pitch) @ R_z(roll)`` (y axis up)."""
+    cy, sy = np.cos(yaw), np.sin(yaw)
+    cp, sp = np.cos(pitch), np.sin(pitch)
+    cr, sr = np.cos(roll), np.sin(roll)
+    ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
+    rx = np.array([[1, 0, 0], [0, cp, -sp], [0, sp, cp]])
+    rz = np.array([[cr, -sr, 0], [sr, cr, 0], [0, 0, 1]])
+    return ry @ rx @ rz
+
+
+@dataclass
+class _Material:
+    """Albedo texture in surface coordinates (metres)."""
+
+    kind: str
+    colors: np.ndarray  # (2, 3) float32 in 0..1
+    freq: float = 1.0  # cycles per metre / cells per metre
+    angle: float = 0.0
+    noise: np.ndarray | None = None  # (g, g) value-noise grid
+    patches: np.ndarray | None = None  # (n, 7): u, v, ru, rv, r, g, b
+    sharp: bool = True
+
+    def albedo(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """``(3, n)`` float32 albedo (channel-first) at surface coordinates ``u``, ``v`` in m."""
+        c0, c1 = self.colors[0], self.colors[1]
+        if self.kind == "flat":
+            t = None
+        elif self.kind == "stripes":
+            phase = (np.float32(np.cos(self.angle)) * u + np.float32(np.sin(self.angle)) * v)
+            wave = np.sin(np.float32(2.0 * np.pi * self.freq) * phase)
+            t = (wave > 0).astype(np.float32) if self.sharp else 0.5 + 0.5 * wave
+        elif self.kind == "checkers":
+            cells = np.floor(u * np.float32(self.freq)) + np.floor(v * np.float32(self.freq))
+            t = (cells % 2).astype(np.float32)
+        else:  # noise: bilinear value noise on a periodic grid
+            assert self.noise is not None
+            g = self.noise.shape[0]
+            x = u * np.float32(self.freq)
+            y = v * np.float32(self.freq)
+            x0 = np.floor(x)
+            y0 = np.floor(y)
+            fx = x - x0
+            fy = y - y0
+            ix = x0.astype(np.int64) % g
+            iy = y0.astype(np.int64) % g
+            jx = (ix + 1) % g
+            jy = (iy + 1) % g
+            n = self.noise
+            top = n[iy, ix] * (1 - fx) + n[iy, jx] * fx
+            bottom = n[jy, ix] * (1 - fx) + n[jy, jx] * fx
+            t = top * (1 - fy) + bottom * fy
+        out = np.empty((3, u.size), dtype=np.float32)
+        for c in range(3):
+            if t is None:
+                out[c] = c0[c]
+            else:
+                out[c] = c0[c] + t * (c1[c] - c0[c])
+        if self.patches is not None:
+            for pu, pv, ru, rv, r, g_, b in self.patches:
+                inside = (np.abs(u - pu) < ru) & (np.abs(v - pv) < rv)
+                out[:, inside] = np.array([[r], [g_], [b]], dtype=np.float32)
+        return out
+
+
+def _random_material(rng: np.random.Generator) -> _Material:
+    """Draw a texture independent of the surface it will be put on."""
+    kind = str(rng.choice(["flat", "stripes", "checkers", "noise"], p=[0.2, 0.3, 0.2, 0.3]))
+    base = rng.uniform(0.1, 0.95, 3)
+    other = np.clip(base + rng.uniform(-0.6, 0.6, 3), 0.03, 1.0)
+    material = _Material(kind=kind, colors=np.stack([base, other]).astype(np.float32))
+    if kind == "stripes":
+        material.freq = float(rng.uniform(1.5, 15.0))
+        material.angle = float(rng.uniform(0, np.pi))
+        material.sharp = bool(rng.random() < 0.6)
+    elif kind == "checkers":
+        material.freq = float(rng.uniform(2.0, 12.0))
+    elif kind == "noise":
+        material.freq = float(rng.uniform(2.0, 20.0))
+        material.noise = rng.random((16, 16)).astype(np.float32)
+    if rng.random() < 0.4:
+        n = int(rng.integers(1, 5))
+        patches = np.empty((n, 7), dtype=np.float64)
+        patches[:, 0:2] = rng.uniform(0.0, 5.0, (n, 2))
+        patches[:, 2:4] = rng.uniform(0.05, 0.6, (n, 2))
+        patches[:, 4:7] = rng.uniform(0.05, 1.0, (n, 3))
+        material.patches = patches
+    return material
+
+
+Rays = tuple[np.ndarray, np.ndarray, np.ndarray]  # x, y, z components, each (N,) float32
+
+
+@dataclass
+class _Primitive:
+    """One analytic object: ``kind`` in box/sphere/cylinder, pose and size in metres.
+
+    Ray arrays are kept as separate contiguous components (structure of arrays): numpy
+    reductions over a length-3 axis are several times slower than element-wise ops.
+    """
+
+    kind: str
+    center: np.ndarray  # (3,)
+    rotation: np.ndarray = field(default_factory=lambda: np.eye(3))  # world_from_local
+    half: np.ndarray = field(default_factory=lambda: np.ones(3))  # box half sizes
+    radius: float = 0.5
+    material: _Material | None = None
+
+    def bounding_radius(self) -> float:
+        """Radius of a sphere around ``center`` that contains the object (metres)."""
+        if self.kind == "sphere":
+            return float(self.radius)
+        if self.kind == "cylinder":
+            return float(np.hypot(self.radius, self.half[1]))
+        return float(np.linalg.norm(self.half))
+
+    def intersect(self, origin: np.ndarray, dirs: Rays) -> np.ndarray:
+        """Ray parameter ``t`` of the first hit (``inf`` for a miss), ``(N,)`` float32."""
+        dx, dy, dz = dirs
+        if self.kind == "box":
+            o = (origin - self.center) @ self.rotation
+            rot = self.rotation.astype(np.float32)
+            tmin: np.ndarray | None = None
+            tmax: np.ndarray | None = None
+            for k in range(3):
+                d = rot[0, k] * dx + rot[1, k] * dy + rot[2, k] * dz
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    inv = np.float32(1.0) / d
+                    t1 = np.float32(-self.half[k] - o[k]) * inv
+                    t2 = np.float32(self.half[k] - o[k]) * inv
+                near = np.minimum(t1, t2)
+                far = np.maximum(t1, t2)
+                tmin = near if tmin is None else np.maximum(tmin, near, out=tmin)
+                tmax = far if tmax is None else np.minimum(tmax, far, out=tmax)
+            assert tmin is not None and tmax is not None
+            hit = (tmax >= tmin) & (tmin > _EPS)
+            return np.where(hit, tmin, np.float32(np.inf))
+        oc = (origin - self.center).astype(np.float32)
+        if self.kind == "sphere":
+            a = dx * dx + dy * dy + dz * dz
+            b = dx * oc[0] + dy * oc[1] + dz * oc[2]
+            c = np.float32(oc @ oc - self.radius**2)
+            disc = b * b - a * c
+            with np.errstate(invalid="ignore"):
+                t = (-b - np.sqrt(disc)) / a
+            return np.where((disc >= 0) & (t > _EPS), t, np.float32(np.inf))
+        # vertical cylinder: axis along y, centre at mid-height, half height half[1]
+        a = dx * dx + dz * dz
+        b = dx * oc[0] + dz * oc[2]
+        c = np.float32(oc[0] ** 2 + oc[2] ** 2 - self.radius**2)
+        half_h = np.float32(self.half[1])
+        disc = b * b - a * c
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t_side = (-b - np.sqrt(disc)) / a
+            y_side = oc[1] + t_side * dy
+            side_ok = (disc >= 0) & (t_side > _EPS) & (np.abs(y_side) <= half_h)
+            cap_y = half_h if oc[1] > 0 else -half_h
+            t_cap = (cap_y - oc[1]) / dy
+            cx = oc[0] + t_cap * dx
+            cz = oc[2] + t_cap * dz
+            cap_ok = (t_cap > _EPS) & (cx * cx + cz * cz <= np.float32(self.radius**2))
+        t = np.where(side_ok, t_side, np.float32(np.inf))
+        return np.where(cap_ok & (t_cap < t), t_cap, t)
+
+    def surface(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Outward unit normals ``(n, 3)`` and surface coordinates ``u``, ``v`` at hit points."""
+        local = ((points - self.center) @ self.rotation).astype(np.float32)
+        rot_t = self.rotation.T.astype(np.float32)
+        if self.kind == "box":
+            rel = np.abs(local) / self.half.astype(np.float32)
+            axis = rel.argmax(axis=1)
+            normal_local = np.zeros_like(local)
+            rows = np.arange(local.shape[0])
+            normal_local[rows, axis] = np.sign(local[rows, axis])
+            u = np.where(axis == 0, local[:, 2], local[:, 0])
+            v = np.where(axis == 1, local[:, 2], local[:, 1])
+            return normal_local @ rot_t, u, v
+        if self.kind == "sphere":
+            normals = local / np.float32(self.radius)
+            u = np.arctan2(local[:, 2], local[:, 0]) * np.float32(self.radius)
+            return normals @ rot_t, u, local[:, 1]
+        on_cap = np.abs(np.abs(local[:, 1]) - np.float32(self.half[1])) < 1e-3
+        normals = np.zeros_like(local)
+        normals[:, 0] = np.where(on_cap, 0.0, local[:, 0] / self.radius)
+        normals[:, 2] = np.where(on_cap, 0.0, local[:, 2] / self.radius)
+        normals[:, 1] = np.where(on_cap, np.sign(local[:, 1]), 0.0)
+        u = np.where(on_cap, local[:, 0], np.arctan2(local[:, 2], local[:, 0]) * self.radius)
+        v = np.where(on_cap, local[:, 2], local[:, 1])
+        return normals @ rot_t, u, v
+
+
+# ------------------------------------------------------------------------------------ scenes
+
+
+def _place_objects(
+    rng: np.random.Generator, room: np.ndarray, camera: np.ndarray, yaw: float
+) -> list[_Primitive]:
+    """Random boxes/spheres/cylinders/slabs in ``room`` (x, y, z extents), clear of the camera.
+
+    About two thirds are put in front of the camera (within +-30 degrees of its heading,
+    0.9-4.5 m away) so most frames show objects, the rest anywhere in the room.
+    """
+    objects: list[_Primitive] = []
+    count = int(rng.integers(3, 10))
+    tries = 0
+    while len(objects) < count and tries < 60:
+        tries += 1
+        kind = str(rng.choice(["box", "sphere", "cylinder", "slab"], p=[0.35, 0.2, 0.2, 0.25]))
+        if rng.random() < 0.67:
+            heading = yaw + rng.uniform(-0.52, 0.52)
+            dist = rng.uniform(0.9, 4.5)
+            x = float(np.clip(camera[0] + dist * np.sin(heading), 0.3, room[0] - 0.3))
+            z = float(np.clip(camera[2] + dist * np.cos(heading), 0.3, room[2] - 0.3))
+        else:
+            x = rng.uniform(0.3, room[0] - 0.3)
+            z = rng.uniform(0.3, room[2] - 0.3)
+        obj_yaw = rng.uniform(0, np.pi)
+        if kind == "box":
+            half = rng.uniform(0.1, 0.6, 3)
+            on_floor = rng.random() < 0.7
+            y = half[1] if on_floor else rng.uniform(half[1] + 0.2, room[1] - half[1] - 0.05)
+            tilt = 0.0 if on_floor else rng.uniform(-0.6, 0.6)
+            prim = _Primitive("box", np.array([x, y, z]), _rotation(obj_yaw, tilt, 0.0), half)
+            reach = float(np.linalg.norm(half))
+        elif kind == "slab":
+            if rng.random() < 0.6:  # horizontal: table top, shelf
+                half = np.array([rng.uniform(0.3, 1.0), rng.uniform(0.015, 0.04),
+                                 rng.uniform(0.2, 0.6)])
+                y = rng.uniform(0.4, min(2.0, room[1] - 0.2))
+                rotation = _rotation(obj_yaw, 0.0, 0.0)
+            else:  # vertical panel / door / screen, possibly leaning
+                half = np.array([rng.uniform(0.2, 0.9), rng.uniform(0.3, 1.0),
+                                 rng.uniform(0.01, 0.04)])
+                y = rng.uniform(half[1], max(half[1], room[1] - half[1]))
+                rotation = _rotation(obj_yaw, rng.uniform(-0.3, 0.3), 0.0)
+            prim = _Primitive("box", np.array([x, y, z]), rotation, half)
+            reach = float(np.linalg.norm(half))
+        elif kind == "sphere":
+            radius = rng.uniform(0.1, 0.6)
+            y = radius if rng.random() < 0.5 else rng.uniform(radius, room[1] - radius)
+            prim = _Primitive("sphere", np.array([x, y, z]), radius=radius)
+            reach = radius
+        else:
+            radius = rng.uniform(0.05, 0.4)
+            half_h = rng.uniform(0.2, min(1.2, room[1] / 2))
+            prim = _Primitive(
+                "cylinder", np.array([x, half_h, z]), half=np.array([radius, half_h, radius]),
+                radius=radius,
+            )
+            reach = float(np.hypot(radius, half_h))
+        if np.linalg.norm(prim.center - camera) < reach + 0.45:
+            continue
+        objects.append(prim)
+    return objects
+
+
+def _screen_rect(
+    prim: _Primitive, camera: np.ndarray, r_wc: np.ndarray, K: np.ndarray, height: int, width: int
+) -> tuple[int, int, int, int] | None:
+    """Conservative pixel rectangle ``(y0, y1, x0, x1)`` holding the object's projection.
+
+    Uses the bounding sphere: for camera-frame points with ``x in [cx - r, cx + r]`` and
+    ``z in [cz - r, cz + r]`` (``z > 0``) the extremes of ``x / z`` lie at the corners. Returns
+    the whole image when the sphere reaches behind the camera, ``None`` when it is entirely
+    behind or off screen.
+    """
+    radius = prim.bounding_radius()
+    c = r_wc.T.astype(np.float64) @ (prim.center - camera)
+    if c[2] + radius <= 0.0:
+        return None
+    if c[2] - radius <= 0.05:
+        return 0, height, 0, width
+    z_near, z_far = c[2] - radius, c[2] + radius
+    ratios_x = [(c[0] - radius) / z_near, (c[0] - radius) / z_far,
+                (c[0] + radius) / z_near, (c[0] + radius) / z_far]
+    ratios_y = [(c[1] - radius) / z_near, (c[1] - radius) / z_far,
+                (c[1] + radius) / z_near, (c[1] + radius) / z_far]
+    x0 = int(np.floor(K[0, 0] * min(ratios_x) + K[0, 2])) - 1
+    x1 = int(np.ceil(K[0, 0] * max(ratios_x) + K[0, 2])) + 2
+    y0 = int(np.floor(K[1, 1] * min(ratios_y) + K[1, 2])) - 1
+    y1 = int(np.ceil(K[1, 1] * max(ratios_y) + K[1, 2])) + 2
+    x0, x1 = max(x0, 0), min(x1, width)
+    y0, y1 = max(y0, 0), min(y1, height)
+    if x0 >= x1 or y0 >= y1:
+        return None
+    return y0, y1, x0, x1
+
+
+def render_scene(
+    rng: np.random.Generator, height: int, width: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Render one random scene.
+
+    Args:
+        rng: the generator that decides everything about the scene.
+        height: image height in pixels.
+        width: image width in pixels.
+
+    Returns:
+        ``(rgb (H, W, 3) uint8, depth (H, W) float32 metres, K (3, 3) float64)``.
+    """
+    room = np.array([rng.uniform(3.0, 7.0), rng.uniform(2.4, 3.4), rng.uniform(3.0, 7.0)])
+    camera = np.array([
+        rng.uniform(0.6, room[0] - 0.6),
+        rng.uniform(0.8, min(2.0, room[1] - 0.3)),
+        rng.uniform(0.6, room[2] - 0.6),
+    ])
+    # Look roughly towards a random point of the room's central part.
+    target = room * rng.uniform(0.25, 0.75, 3)
+    yaw = float(np.arctan2(target[0] - camera[0], target[2] - camera[2]) + rng.uniform(-0.4, 0.4))
+    # Camera frame: x right, y down, z forward. World: y up.
+    r_wc = _rotation(yaw, rng.uniform(-0.45, 0.15), rng.uniform(-0.08, 0.08))
+    r_wc = (r_wc @ np.diag([1.0, -1.0, 1.0])).astype(np.float32)  # camera y points down
+    focal = BASE_FX * rng.uniform(0.95, 1.05)
+    K = scaled_intrinsics(height, width, focal, focal * rng.uniform(0.99, 1.01))
+
+    u = ((np.arange(width, dtype=np.float32) - np.float32(K[0, 2])) / np.float32(K[0, 0]))
+    v = ((np.arange(height, dtype=np.float32) - np.float32(K[1, 2])) / np.float32(K[1, 1]))
+    # world direction = r_wc @ (u, v, 1): z_cam = 1, so the ray parameter t is the depth.
+    # Kept as (H, W) images so an object's rays can be sliced to its screen rectangle.
+    dirs: Rays = tuple(  # type: ignore[assignment]
+        r_wc[k, 0] * u[None, :] + (r_wc[k, 1] * v[:, None] + r_wc[k, 2]) for k in range(3)
+    )
+    n_pix = height * width
+    cam32 = camera.astype(np.float32)
+
+    # Room: exit through the inside of the axis-aligned box [0, room]; surface id 2*axis+side.
+    best_t: np.ndarray = np.full((height, width), np.inf, dtype=np.float32)
+    best_id: np.ndarray = np.zeros((height, width), dtype=np.int16)
+    for axis in range(3):
+        d = dirs[axis]
+        positive = d > 0
+        bound = np.where(positive, np.float32(room[axis]), np.float32(0.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (bound - cam32[axis]) / d
+        t[~np.isfinite(t)] = np.inf
+        closer = t < best_t
+        best_t = np.where(closer, t, best_t)
+        best_id = np.where(closer, (2 * axis + positive).astype(np.int16), best_id)
+
+    objects = _place_objects(rng, room, camera, yaw)
+    for k, prim in enumerate(objects):
+        rect = _screen_rect(prim, camera, r_wc, K, height, width)
+        if rect is None:
+            continue
+        y0, y1, x0, x1 = rect
+        window = (slice(y0, y1), slice(x0, x1))
+        t = prim.intersect(camera, (dirs[0][window], dirs[1][window], dirs[2][window]))
+        closer = t < best_t[window]
+        best_t[window][closer] = t[closer]
+        best_id[window][closer] = 6 + k
+    best_t = best_t.ravel()
+    best_id = best_id.ravel()
+
+    room_materials = [_random_material(rng) for _ in range(6)]
+    for prim in objects:
+        if rng.random() < 0.15:  # same material as a wall: depth edge without texture edge
+            prim.material = room_materials[int(rng.integers(0, 6))]
+        else:
+            prim.material = _random_material(rng)
+
+    points = np.empty((n_pix, 3), dtype=np.float32)
+    for k in range(3):
+        points[:, k] = cam32[k] + best_t * dirs[k].ravel()
+    normals = np.empty((n_pix, 3), dtype=np.float32)
+    albedo = np.empty((3, n_pix), dtype=np.float32)  # channel-first: contiguous rows
+    n_surfaces = 6 + len(objects)
+    offsets = rng.uniform(0.0, 3.0, (n_surfaces, 2)).astype(np.float32)
+    order = np.argsort(best_id, kind="stable")
+    bounds = np.searchsorted(best_id[order], np.arange(n_surfaces + 1))
+    for sid in range(n_surfaces):
+        idx = order[bounds[sid]:bounds[sid + 1]]
+        if idx.size == 0:
+            continue
+        p = points[idx]
+        if sid < 6:
+            axis, side = divmod(sid, 2)
+            normal = np.zeros(3, dtype=np.float32)
+            normal[axis] = -1.0 if side else 1.0
+            normals[idx] = normal
+            others = [a for a in range(3) if a != axis]
+            su, sv = p[:, others[0]], p[:, others[1]]
+            material = room_materials[sid]
+        else:
+            prim = objects[sid - 6]
+            normals[idx], su, sv = prim.surface(p)
+            assert prim.material is not None
+            material = prim.material
+        albedo[:, idx] = material.albedo(su + offsets[sid, 0], sv + offsets[sid, 1])
+
+    # Lambertian + ambient with 1-3 point lights near the ceiling.
+    nx, ny, nz = normals[:, 0].copy(), normals[:, 1].copy(), normals[:, 2].copy()
+    px, py, pz = points[:, 0].copy(), points[:, 1].copy(), points[:, 2].copy()
+    ambient = np.float32(rng.uniform(0.15, 0.4))
+    shade = np.full((3, n_pix), ambient, dtype=np.float32)
+    for _ in range(int(rng.integers(1, 4))):
+        light = rng.uniform(0.0, 1.0, 3) * room
+        light[1] = rng.uniform(0.7, 1.0) * room[1]
+        color = rng.uniform(0.8, 1.0, 3).astype(np.float32) * np.float32(rng.uniform(0.6, 1.2))
+        lx = np.float32(light[0]) - px
+        ly = np.float32(light[1]) - py
+        lz = np.float32(light[2]) - pz
+        dist2 = lx * lx + ly * ly + lz * lz
+        lambert = (nx * lx + ny * ly + nz * lz) / np.sqrt(dist2 + np.float32(1e-6))
+        weight = np.maximum(lambert, 0.0) * (np.float32(4.0) / (np.float32(4.0) + dist2))
+        for c in range(3):
+            shade[c] += weight * color[c]
+    radiance = albedo * shade
+    gain = np.float32(0.45 / max(float(radiance.mean()), 1e-3) * 255.0)
+    radiance *= gain
+    # sensor noise: uniform, standard deviation ~2.5 grey levels
+    radiance += (rng.random(radiance.shape, dtype=np.float32) - np.float32(0.5)) * np.float32(8.7)
+    np.clip(radiance, 0.0, 255.0, out=radiance)
+    radiance += np.float32(0.5)
+    rgb = np.ascontiguousarray(radiance.astype(np.uint8).T).reshape(height, width, 3)
+    depth = np.clip(best_t, MIN_DEPTH_M, MAX_DEPTH_M).astype(np.float32).reshape(height, width)
+    return rgb, depth, K
+
+
+class SyntheticScenes(Sequence[SyntheticFrame]):
+    """Indexable procedural RGB-D scenes, deterministic per ``(seed, index)``.
+
+    Args:
+        seed: base seed; the same ``(seed, index)`` always renders the same frame.
+        height: image height in pixels.
+        width: image width in pixels.
+        length: nominal number of frames (``len``); any index below it can be rendered.
+
+    Raises:
+        ConfigError: for a non-positive size or length.
+    """
+
+    def __init__(
+        self, seed: int = 0, height: int = 480, width: int = 640, length: int = 100_000
+    ) -> None:
+        if height < 8 or width < 8:
+            raise ConfigError(f"synthetic frame size must be at least 8x8, got {width}x{height}")
+        if length < 1:
+            raise ConfigError(f"synthetic length must be positive, got {length}")
+        if seed < 0:
+            raise ConfigError(f"synthetic seed must be >= 0, got {seed}")
+        self.seed = int(seed)
+        self.height = int(height)
+        self.width = int(width)
+        self.length = int(length)
+
+    def __len__(self) -> int:
+        return self.length
+
+    @overload
+    def __getitem__(self, index: int) -> SyntheticFrame: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[SyntheticFrame]: ...
+
+    def __getitem__(self, index: int | slice) -> SyntheticFrame | list[SyntheticFrame]:
+        """Render frame ``index`` (negative indices count from ``len``)."""
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += self.length
+        if not 0 <= index < self.length:
+            raise IndexError(f"synthetic frame index {index} out of range 0..{self.length - 1}")
+        rng = np.random.default_rng([self.seed, index])
+        rgb, depth, K = render_scene(rng, self.height, self.width)
+        return SyntheticFrame(rgb=rgb, depth=depth, K=K)
+
+    def __repr__(self) -> str:
+        return (
+            f"SyntheticScenes(seed={self.seed}, height={self.height}, width={self.width}, "
+            f"length={self.length})"
+        )
