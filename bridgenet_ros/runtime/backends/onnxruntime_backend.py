@@ -1,0 +1,158 @@
+# SPDX-License-Identifier: Apache-2.0
+"""ONNX Runtime backend: CPU, CUDA execution provider, TensorRT execution provider.
+
+The model facts (stride, MDE head, fixed input size) come from the ONNX ``metadata_props``
+written by ``bridgenet export``. ONNX Runtime silently falls back to the CPU when a requested
+provider fails to load; we check the providers the session really uses and raise instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from bridgenet_ros.errors import BackendError
+from bridgenet_ros.runtime.backends.base import (
+    INPUT_NAMES,
+    ModelMeta,
+    check_infer_inputs,
+)
+
+__all__ = ["DEVICE_PROVIDERS", "OnnxRuntimeBackend", "ort_available_providers"]
+
+LOGGER = logging.getLogger(__name__)
+
+#: device -> execution providers in priority order (ORT assigns unsupported nodes down the list).
+DEVICE_PROVIDERS: dict[str, tuple[str, ...]] = {
+    "cpu": ("CPUExecutionProvider",),
+    "cuda": ("CUDAExecutionProvider", "CPUExecutionProvider"),
+    "tensorrt": ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider"),
+}
+_OPT_LEVELS = ("disable", "basic", "extended", "all")
+
+
+def ort_available_providers() -> list[str]:
+    """Execution providers of the installed onnxruntime (empty when it is missing)."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return []
+    return list(ort.get_available_providers())
+
+
+class OnnxRuntimeBackend:
+    """Run an exported ``.onnx`` model with ONNX Runtime.
+
+    Args:
+        model_path: ONNX file written by ``bridgenet export``.
+        device: ``cpu``, ``cuda`` (CUDA EP) or ``tensorrt`` (TensorRT EP).
+        graph_optimization_level: ``disable``, ``basic``, ``extended`` or ``all``.
+        intra_op_threads: threads per operator; ``None`` lets ONNX Runtime choose.
+        inter_op_threads: threads across operators; ``None`` lets ONNX Runtime choose.
+
+    Raises:
+        BackendError: if onnxruntime or the requested provider is missing, the file cannot be
+            loaded, or it lacks the bridgenet metadata.
+    """
+
+    OPTIONS = frozenset(
+        {"device", "graph_optimization_level", "intra_op_threads", "inter_op_threads"}
+    )
+
+    def __init__(
+        self,
+        model_path: str | Path,
+        *,
+        device: str = "cpu",
+        graph_optimization_level: str = "all",
+        intra_op_threads: int | None = None,
+        inter_op_threads: int | None = None,
+    ) -> None:
+        try:
+            import onnxruntime as ort
+        except ImportError as err:
+            raise BackendError(
+                "backend 'onnxruntime' needs ONNX Runtime: pip install onnxruntime (CPU) or "
+                "onnxruntime-gpu (CUDA / TensorRT execution providers)"
+            ) from err
+        if device not in DEVICE_PROVIDERS:
+            raise BackendError(
+                f"onnxruntime backend: unknown device {device!r}; use one of "
+                f"{sorted(DEVICE_PROVIDERS)}"
+            )
+        if graph_optimization_level not in _OPT_LEVELS:
+            raise BackendError(
+                f"onnxruntime backend: graph_optimization_level {graph_optimization_level!r} "
+                f"is not one of {_OPT_LEVELS}"
+            )
+        providers = list(DEVICE_PROVIDERS[device])
+        available = ort.get_available_providers()
+        if providers[0] not in available:
+            raise BackendError(
+                f"onnxruntime backend: device {device!r} needs {providers[0]}, but this "
+                f"onnxruntime offers {available}; install onnxruntime-gpu matching your CUDA "
+                "(and TensorRT for 'tensorrt') or use device='cpu'"
+            )
+        providers = [p for p in providers if p in available]
+        path = Path(model_path)
+        if not path.is_file():
+            raise BackendError(f"onnxruntime backend: model file {path} does not exist")
+        options = ort.SessionOptions()
+        options.graph_optimization_level = {
+            "disable": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+            "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+            "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+            "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+        }[graph_optimization_level]
+        if intra_op_threads is not None:
+            options.intra_op_num_threads = int(intra_op_threads)
+        if inter_op_threads is not None:
+            options.inter_op_num_threads = int(inter_op_threads)
+        try:
+            self.session = ort.InferenceSession(str(path), options, providers=providers)
+        except Exception as err:
+            raise BackendError(f"onnxruntime backend: cannot load {path}: {err}") from err
+        used = self.session.get_providers()
+        if not used or used[0] != providers[0]:
+            raise BackendError(
+                f"onnxruntime backend: asked for {providers[0]} but the session runs on {used} "
+                "(the provider failed to initialise; check the CUDA/cuDNN/TensorRT libraries)"
+            )
+        meta = ModelMeta.from_metadata_props(
+            self.session.get_modelmeta().custom_metadata_map, str(path)
+        )
+        self.meta = meta
+        self.name = "onnxruntime" if device == "cpu" else f"onnxruntime-{device}"
+        self.device = device
+        self.stride = meta.stride
+        self.has_mde = meta.has_mde
+        self.input_hw: tuple[int, int] | None = meta.input_hw
+        self.providers = used
+        self._output_names = [o.name for o in self.session.get_outputs()]
+        LOGGER.info(
+            "onnxruntime backend: %s, providers %s, optimization %s, intra-op threads %s",
+            path,
+            used,
+            graph_optimization_level,
+            intra_op_threads if intra_op_threads is not None else "default",
+        )
+
+    def infer(
+        self, rgb: np.ndarray, depth_lr_up_norm: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Run the network (see :meth:`Backend.infer`)."""
+        check_infer_inputs(rgb, depth_lr_up_norm, self.stride, self.input_hw)
+        feeds: dict[str, Any] = {INPUT_NAMES[0]: rgb, INPUT_NAMES[1]: depth_lr_up_norm}
+        try:
+            outputs: Sequence[np.ndarray] = self.session.run(self._output_names, feeds)
+        except Exception as err:
+            raise BackendError(f"onnxruntime backend: inference failed: {err}") from err
+        mde = outputs[1] if self.has_mde and len(outputs) > 1 else None
+        return outputs[0], mde
+
+    def close(self) -> None:
+        """Release the session."""
+        self.session = None
