@@ -1,0 +1,190 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A small diagnostics updater (diagnostic_updater is not installable here).
+
+The node keeps :class:`RateMeter` and :class:`WindowStats` counters, :func:`summarize` turns them
+into a level, a message and key/value pairs (pure Python, testable without ROS), and
+:func:`to_diagnostic_array` builds the ``diagnostic_msgs/DiagnosticArray`` published on
+``/diagnostics`` (diagnostic_msgs is imported lazily there).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+__all__ = [
+    "ERROR",
+    "OK",
+    "STALE",
+    "WARN",
+    "DiagnosticSummary",
+    "RateMeter",
+    "WindowStats",
+    "summarize",
+    "to_diagnostic_array",
+]
+
+# Levels of diagnostic_msgs/DiagnosticStatus (bytes in the message).
+OK, WARN, ERROR, STALE = 0, 1, 2, 3
+
+
+class RateMeter:
+    """Event rate over a sliding time window (thread-safe).
+
+    Args:
+        window_s: length of the window in seconds.
+    """
+
+    def __init__(self, window_s: float = 5.0) -> None:
+        self.window_s = window_s
+        self._times: deque[float] = deque()
+        self._lock = threading.Lock()
+        self.total = 0
+
+    def tick(self, now: float | None = None) -> None:
+        """Record one event at ``now`` (``time.monotonic()`` by default)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._times.append(now)
+            self.total += 1
+            self._expire(now)
+
+    def rate(self, now: float | None = None) -> float:
+        """Events per second over the window (0 with fewer than two events)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._expire(now)
+            if len(self._times) < 2:
+                return 0.0
+            span = self._times[-1] - self._times[0]
+            return (len(self._times) - 1) / span if span > 0 else 0.0
+
+    def _expire(self, now: float) -> None:
+        while self._times and now - self._times[0] > self.window_s:
+            self._times.popleft()
+
+
+class WindowStats:
+    """Percentiles of the last ``size`` samples (thread-safe).
+
+    Args:
+        size: samples kept.
+    """
+
+    def __init__(self, size: int = 200) -> None:
+        self._values: deque[float] = deque(maxlen=size)
+        self._lock = threading.Lock()
+
+    def add(self, value: float) -> None:
+        """Record one sample."""
+        with self._lock:
+            self._values.append(float(value))
+
+    def percentile(self, q: float) -> float:
+        """The ``q``-th percentile (0..100) of the kept samples, NaN when there are none."""
+        with self._lock:
+            if not self._values:
+                return float("nan")
+            return float(np.percentile(np.fromiter(self._values, dtype=np.float64), q))
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._values)
+
+
+@dataclass
+class DiagnosticSummary:
+    """One diagnostic status: level (:data:`OK` ... :data:`STALE`), message and key/values."""
+
+    level: int
+    message: str
+    values: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _fmt(value: float, digits: int = 1) -> str:
+    return "nan" if value != value else f"{value:.{digits}f}"
+
+
+def summarize(
+    *,
+    rgb_rate: float,
+    depth_rate: float,
+    output_rate: float,
+    latency_ms: WindowStats,
+    inference_ms: WindowStats,
+    counters: Mapping[str, int],
+    backend: str,
+    model: str,
+    new_outputs: int,
+    new_inputs: int,
+    new_problems: int,
+) -> DiagnosticSummary:
+    """Build the node's diagnostic status.
+
+    Level: ERROR when inputs arrive but nothing came out during the last period, WARN when no
+    input arrived or bad inputs were counted in the last period, OK otherwise.
+
+    Args:
+        rgb_rate: RGB messages per second.
+        depth_rate: depth messages per second.
+        output_rate: ``depth_sr`` messages per second.
+        latency_ms: input stamp -> publish latencies.
+        inference_ms: backend inference times.
+        counters: drop and problem counters since start-up (name -> count).
+        backend: backend name.
+        model: model file.
+        new_outputs: outputs published during the last period.
+        new_inputs: input messages received during the last period.
+        new_problems: bad inputs and failures counted during the last period.
+    """
+    if new_inputs == 0:
+        level, message = WARN, "no input received"
+    elif new_outputs == 0:
+        level, message = ERROR, "inputs received but no output published"
+    elif new_problems:
+        level, message = WARN, f"{new_problems} bad input(s) or failure(s) in the last period"
+    else:
+        level, message = OK, "running"
+    values = [
+        ("rgb rate (Hz)", _fmt(rgb_rate)),
+        ("depth rate (Hz)", _fmt(depth_rate)),
+        ("output rate (Hz)", _fmt(output_rate)),
+        ("latency p50 (ms)", _fmt(latency_ms.percentile(50))),
+        ("latency p95 (ms)", _fmt(latency_ms.percentile(95))),
+        ("inference p50 (ms)", _fmt(inference_ms.percentile(50))),
+        ("inference p95 (ms)", _fmt(inference_ms.percentile(95))),
+        ("backend", backend),
+        ("model", model),
+    ]
+    values.extend((name, str(count)) for name, count in sorted(counters.items()))
+    return DiagnosticSummary(level=level, message=message, values=values)
+
+
+def to_diagnostic_array(
+    summary: DiagnosticSummary, *, name: str, hardware_id: str, stamp: Any
+) -> Any:
+    """Build a ``diagnostic_msgs/DiagnosticArray`` with one status.
+
+    Args:
+        summary: from :func:`summarize`.
+        name: status name (conventionally ``<node name>: <what>``).
+        hardware_id: the hardware the status refers to (backend/device).
+        stamp: ``builtin_interfaces/Time`` of the header.
+    """
+    from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+
+    status = DiagnosticStatus(
+        level=bytes([summary.level]),
+        name=name,
+        message=summary.message,
+        hardware_id=hardware_id,
+        values=[KeyValue(key=key, value=value) for key, value in summary.values],
+    )
+    array = DiagnosticArray(status=[status])
+    array.header.stamp = stamp
+    return array

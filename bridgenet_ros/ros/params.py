@@ -1,0 +1,328 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Node parameters: the :class:`NodeConfig` dataclass, ROS descriptors and range checks.
+
+One table (:data:`PARAMETERS`) drives everything: the dataclass defaults, the ROS parameter
+descriptors (type, description, ranges, ``read_only``), the range checks run at start-up and on
+every run-time change, and the documentation in ``docs/ros.md``. Parameters that need the model
+or engine to be rebuilt are read-only; the others may be changed while the node runs.
+
+rclpy and rcl_interfaces are imported lazily, inside :func:`declare_parameters` and
+:func:`descriptor_for`, so ``NodeConfig`` can be used without ROS.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from bridgenet_ros.errors import ConfigError
+
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_MODEL_NAME",
+    "OUTPUT_RESOLUTIONS",
+    "PARAMETERS",
+    "PRECISIONS",
+    "NodeConfig",
+    "ParameterSpec",
+    "declare_parameters",
+    "default_model_path",
+    "descriptor_for",
+    "resolve_model_path",
+]
+
+BACKENDS: tuple[str, ...] = ("auto", "tensorrt", "onnxruntime", "torch")
+PRECISIONS: tuple[str, ...] = ("fp32", "fp16")
+OUTPUT_RESOLUTIONS: tuple[str, ...] = ("rgb", "model")
+MODEL_SUFFIXES: tuple[str, ...] = (".onnx", ".pt", ".engine")
+DEFAULT_MODEL_NAME = "bridgenet_lite.onnx"
+PACKAGE = "bridgenet_ros"
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """One node parameter.
+
+    Attributes:
+        name: parameter name (snake_case, also the ``NodeConfig`` field).
+        kind: ``str``, ``int``, ``float`` or ``bool``.
+        description: one line for the descriptor and the docs.
+        read_only: needs a rebuild of the model/engine, so it is fixed after start-up.
+        low: inclusive lower bound (numbers only).
+        high: inclusive upper bound (numbers only).
+        choices: allowed values (strings only).
+    """
+
+    name: str
+    kind: type
+    description: str
+    read_only: bool
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+
+
+PARAMETERS: tuple[ParameterSpec, ...] = (
+    ParameterSpec(
+        "model_path", str,
+        "model file (.onnx, .pt or .engine); empty = the installed models/bridgenet_lite.onnx",
+        read_only=True,
+    ),
+    ParameterSpec(
+        "backend", str, "inference backend; auto picks tensorrt > onnxruntime > torch",
+        read_only=True, choices=BACKENDS,
+    ),
+    ParameterSpec(
+        "precision", str, "inference precision (fp16 used by tensorrt/CUDA only)",
+        read_only=True, choices=PRECISIONS,
+    ),
+    ParameterSpec(
+        "engine_cache_dir", str,
+        "TensorRT engine cache folder; empty = ~/.cache/bridgenet_ros/engines", read_only=True,
+    ),
+    ParameterSpec(
+        "force_engine_rebuild", bool, "rebuild the TensorRT engine even if cached",
+        read_only=True,
+    ),
+    ParameterSpec(
+        "model_height", int, "network input height in pixels; 0 = the RGB image height",
+        read_only=True, low=0, high=4096,
+    ),
+    ParameterSpec(
+        "model_width", int, "network input width in pixels; 0 = the RGB image width",
+        read_only=True, low=0, high=4096,
+    ),
+    ParameterSpec(
+        "output_resolution", str,
+        "grid of depth_sr: rgb = the RGB image size, model = the network input size",
+        read_only=True, choices=OUTPUT_RESOLUTIONS,
+    ),
+    ParameterSpec(
+        "sync_queue_size", int, "messages kept per input while waiting for a partner",
+        read_only=False, low=1, high=100,
+    ),
+    ParameterSpec(
+        "sync_slop", float, "largest RGB/depth stamp difference of a pair, seconds",
+        read_only=False, low=0.0, high=1.0,
+    ),
+    ParameterSpec(
+        "min_depth", float, "output depth below this (metres) is set invalid (NaN)",
+        read_only=False, low=0.0, high=1000.0,
+    ),
+    ParameterSpec(
+        "max_depth", float, "output depth above this (metres) is set invalid (NaN)",
+        read_only=False, low=0.001, high=1000.0,
+    ),
+    ParameterSpec(
+        "publish_mde", bool, "also publish the monocular estimate on depth_mde/*",
+        read_only=False,
+    ),
+    ParameterSpec(
+        "diagnostics_period", float, "seconds between /diagnostics messages",
+        read_only=False, low=0.1, high=60.0,
+    ),
+    ParameterSpec(
+        "max_input_pixels", int, "images with more pixels than this are rejected as oversized",
+        read_only=False, low=1, high=100_000_000,
+    ),
+)
+
+_SPECS: dict[str, ParameterSpec] = {spec.name: spec for spec in PARAMETERS}
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    """Validated node parameters (see :data:`PARAMETERS` for meanings and ranges).
+
+    Raises:
+        ConfigError: on construction, naming the field and value, when a value is out of range,
+            of the wrong type, or ``min_depth >= max_depth``.
+    """
+
+    model_path: str = ""
+    backend: str = "auto"
+    precision: str = "fp32"
+    engine_cache_dir: str = ""
+    force_engine_rebuild: bool = False
+    model_height: int = 0
+    model_width: int = 0
+    output_resolution: str = "rgb"
+    sync_queue_size: int = 10
+    sync_slop: float = 0.05
+    min_depth: float = 0.1
+    max_depth: float = 10.0
+    publish_mde: bool = False
+    diagnostics_period: float = 1.0
+    max_input_pixels: int = 4096 * 4096
+
+    def __post_init__(self) -> None:
+        for spec in PARAMETERS:
+            value = getattr(self, spec.name)
+            problem = check_value(spec, value)
+            if problem:
+                raise ConfigError(f"parameter {spec.name}={value!r}: {problem}")
+            if spec.kind is float:
+                object.__setattr__(self, spec.name, float(value))
+        if self.min_depth >= self.max_depth:
+            raise ConfigError(
+                f"parameter min_depth={self.min_depth!r} must be below "
+                f"max_depth={self.max_depth!r}"
+            )
+        if (self.model_height == 0) != (self.model_width == 0):
+            raise ConfigError(
+                f"parameters model_height={self.model_height} and model_width={self.model_width}"
+                " must both be 0 (use the RGB size) or both be set"
+            )
+        if self.model_path and Path(self.model_path).suffix not in MODEL_SUFFIXES:
+            raise ConfigError(
+                f"parameter model_path={self.model_path!r}: expected a file ending in "
+                f"{' / '.join(MODEL_SUFFIXES)}"
+            )
+
+    def replace(self, **changes: Any) -> NodeConfig:
+        """Return a validated copy with ``changes`` applied."""
+        unknown = sorted(set(changes) - set(_SPECS))
+        if unknown:
+            raise ConfigError(f"unknown parameter(s) {unknown}")
+        return dataclasses.replace(self, **changes)
+
+
+def check_value(spec: ParameterSpec, value: Any) -> str:
+    """Return why ``value`` is not acceptable for ``spec``, or an empty string."""
+    if spec.kind is bool:
+        return "" if isinstance(value, bool) else "expected true or false"
+    if spec.kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "expected an integer"
+    elif spec.kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return "expected a number"
+        if not math.isfinite(value):
+            return "expected a finite number"
+    elif spec.kind is str:
+        if not isinstance(value, str):
+            return "expected a string"
+        if spec.choices and value not in spec.choices:
+            return f"expected one of {list(spec.choices)}"
+        return ""
+    if spec.low is not None and value < spec.low:
+        return f"must be >= {spec.low}"
+    if spec.high is not None and value > spec.high:
+        return f"must be <= {spec.high}"
+    return ""
+
+
+def descriptor_for(spec: ParameterSpec) -> Any:
+    """Build the ``rcl_interfaces/ParameterDescriptor`` of ``spec`` (imports rcl_interfaces)."""
+    from rcl_interfaces.msg import (
+        FloatingPointRange,
+        IntegerRange,
+        ParameterDescriptor,
+        ParameterType,
+    )
+
+    types = {
+        str: ParameterType.PARAMETER_STRING,
+        int: ParameterType.PARAMETER_INTEGER,
+        float: ParameterType.PARAMETER_DOUBLE,
+        bool: ParameterType.PARAMETER_BOOL,
+    }
+    descriptor = ParameterDescriptor(
+        name=spec.name,
+        type=types[spec.kind],
+        description=spec.description,
+        read_only=spec.read_only,
+    )
+    if spec.choices:
+        descriptor.additional_constraints = f"one of {', '.join(spec.choices)}"
+    if spec.kind is int and spec.low is not None and spec.high is not None:
+        descriptor.integer_range = [
+            IntegerRange(from_value=int(spec.low), to_value=int(spec.high), step=0)
+        ]
+    if spec.kind is float and spec.low is not None and spec.high is not None:
+        descriptor.floating_point_range = [
+            FloatingPointRange(from_value=float(spec.low), to_value=float(spec.high), step=0.0)
+        ]
+    return descriptor
+
+
+def declare_parameters(node: Any) -> NodeConfig:
+    """Declare every parameter on ``node`` with its descriptor and return the validated config.
+
+    Values come from the node's parameter overrides (``--params-file``, ``-p``) over the
+    :class:`NodeConfig` defaults.
+
+    Args:
+        node: an ``rclpy.node.Node``.
+
+    Returns:
+        The validated :class:`NodeConfig`.
+
+    Raises:
+        ConfigError: a value has the wrong type or is out of range (names parameter and value).
+    """
+    from rclpy.exceptions import ParameterException
+
+    defaults = NodeConfig()
+    values: dict[str, Any] = {}
+    for spec in PARAMETERS:
+        try:
+            parameter = node.declare_parameter(
+                spec.name, getattr(defaults, spec.name), descriptor_for(spec)
+            )
+        except ParameterException as err:
+            raise ConfigError(f"parameter {spec.name}: {err}") from err
+        values[spec.name] = parameter.value
+    return config_from_mapping(values)
+
+
+def config_from_mapping(values: Mapping[str, Any]) -> NodeConfig:
+    """Build a :class:`NodeConfig` from parameter values, naming the first bad one.
+
+    Raises:
+        ConfigError: unknown name, wrong type or value out of range.
+    """
+    unknown = sorted(set(values) - set(_SPECS))
+    if unknown:
+        raise ConfigError(f"unknown parameter(s) {unknown}; valid: {sorted(_SPECS)}")
+    return NodeConfig(**dict(values))
+
+
+def default_model_path() -> Path:
+    """The default model: ``share/bridgenet_ros/models/bridgenet_lite.onnx``.
+
+    Resolved through ament_index when the package is installed in a ROS workspace, else the
+    repository's ``models/`` folder (a source checkout).
+    """
+    try:
+        from ament_index_python.packages import (
+            PackageNotFoundError,
+            get_package_share_directory,
+        )
+    except ImportError:
+        pass
+    else:
+        try:
+            return Path(get_package_share_directory(PACKAGE)) / "models" / DEFAULT_MODEL_NAME
+        except PackageNotFoundError:
+            pass
+    return Path(__file__).resolve().parents[2] / "models" / DEFAULT_MODEL_NAME
+
+
+def resolve_model_path(config: NodeConfig) -> Path:
+    """The model file to load: ``config.model_path`` or :func:`default_model_path`.
+
+    Raises:
+        ConfigError: the file does not exist (the message says how to create it).
+    """
+    path = Path(config.model_path).expanduser() if config.model_path else default_model_path()
+    if not path.is_file():
+        raise ConfigError(
+            f"model file {path} does not exist. Create one with `bridgenet export "
+            f"--checkpoint <ckpt.pt> --output {path}` (or `make demo` for the shipped lite "
+            "model), or set the model_path parameter to an existing .onnx, .pt or .engine file"
+        )
+    return path
