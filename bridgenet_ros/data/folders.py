@@ -218,6 +218,9 @@ class RGBDFolder(Sequence[RGBDSample]):
         val_fraction: share of groups in validation.
         name: set name for messages and grouping (default: the folder name).
 
+    A split may be empty (a set recorded on one day has no validation group); the set as a
+    whole may not.
+
     Raises:
         DataError: for a missing folder, an empty set, an unknown unit, or (with
             ``on_error="raise"``) an unpaired or duplicated stem.
@@ -273,9 +276,9 @@ class RGBDFolder(Sequence[RGBDSample]):
         keep = split_indices(groups, split, val_fraction)
         self._frames = [frames[i] for i in keep]
         self._groups = [groups[i] for i in keep]
-        if not self._frames:
+        if not frames:
             raise DataError(
-                f"{self.root}: no usable RGB-D pair (split={split!r}, {len(self.skipped)} "
+                f"{self.root}: no usable RGB-D pair ({len(self.skipped)} "
                 f"skipped); expected {rgb_subdir}/<stem>.png|jpg and "
                 f"{depth_subdir}/<stem>.png|npy|tiff"
             )
