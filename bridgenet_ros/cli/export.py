@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``bridgenet export``: checkpoint (.pt) to ONNX with metadata, checker and parity check."""
+
+from __future__ import annotations
+
+import argparse
+
+from bridgenet_ros.errors import ConfigError
+
+HELP = "export a checkpoint to ONNX (opset 17) and check it against torch with onnxruntime"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``bridgenet export``."""
+    parser.add_argument("--model", required=True, help="checkpoint .pt (bridgenet train output)")
+    parser.add_argument("--out", required=True, help="ONNX file to write")
+    parser.add_argument("--height", type=int, default=None, help="fixed input height (pixels)")
+    parser.add_argument("--width", type=int, default=None, help="fixed input width (pixels)")
+    parser.add_argument("--dynamic", action="store_true", help="dynamic input height/width")
+    parser.add_argument("--fp16", action="store_true",
+                        help="float16 weights/compute with float32 inputs/outputs")
+    parser.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Export and print the parity figure; exit 0 on success."""
+    if args.dynamic and (args.height is not None or args.width is not None):
+        raise ConfigError("give either --height/--width or --dynamic, not both")
+    if (args.height is None) != (args.width is None):
+        raise ConfigError("--height and --width go together")
+    if not args.dynamic and args.height is None:
+        raise ConfigError("give the input size with --height H --width W, or --dynamic")
+    from bridgenet_ros.errors import CheckpointError
+    from bridgenet_ros.export.onnx_export import export_onnx
+    from bridgenet_ros.model import load_model
+
+    try:
+        model = load_model(args.model, map_location="cpu")
+    except FileNotFoundError as err:
+        raise CheckpointError(f"checkpoint {args.model} does not exist") from err
+    hw = None if args.dynamic else (args.height, args.width)
+    report = export_onnx(model, args.out, input_hw=hw, fp16=args.fp16, opset=args.opset)
+    size = "dynamic" if hw is None else f"{hw[0]}x{hw[1]}"
+    print(
+        f"wrote {report.path} ({report.meta.variant}, {report.meta.precision}, {size}, opset "
+        f"{args.opset}); onnxruntime vs torch max abs diff {report.max_abs_diff:.3g} at "
+        f"{report.check_hw[0]}x{report.check_hw[1]} (tolerance {report.tolerance:g})"
+    )
+    return 0
