@@ -155,7 +155,7 @@ class BagSource:
                 yield BagMessage(conn.topic, role, log_ns, log_ns, None, bytes(rawdata), conn)
                 continue
             try:
-                message = self._reader.deserialize(rawdata, conn.msgtype)
+                message: Any = self._reader.deserialize(rawdata, conn.msgtype)
                 stamp_ns = stamp_to_ns(message.header.stamp)
             except Exception:  # noqa: BLE001 - a corrupt CDR payload can fail in many ways
                 self.skipped[f"{role}_corrupt"] += 1

@@ -302,9 +302,9 @@ def replay_bag(
                 if mde_raw is not None:
                     out.add(OUTPUT_MDE_TOPIC, log_ns, mde_raw)
             if source.has_gt:
-                gt = gt_by_stamp.pop(rgb_msg.stamp_ns, None)
-                if gt is not None:
-                    score(record, result.depth_sr, result.depth_lr_up, gt, sample)
+                gt_now = gt_by_stamp.pop(rgb_msg.stamp_ns, None)
+                if gt_now is not None:
+                    score(record, result.depth_sr, result.depth_lr_up, gt_now, sample)
                 else:
                     waiting[rgb_msg.stamp_ns] = (record, result.depth_sr, result.depth_lr_up,
                                                  sample)
