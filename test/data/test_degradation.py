@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Bicubic protocol against PIL, invalid-pixel rules, sensor model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from bridgenet_ros.data.degradation import (
+    SensorModelConfig,
+    apply_sensor_model,
+    bicubic_downsample,
+    fill_invalid_nearest,
+    upsample_depth,
+)
+from bridgenet_ros.errors import ConfigError, DataError, ShapeError
+from bridgenet_ros.runtime.resize import lr_size_for_scale
+
+
+def _pil_bicubic(depth: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
+    image = Image.fromarray(depth.astype(np.float32), "F")
+    return np.asarray(image.resize((size_hw[1], size_hw[0]), Image.BICUBIC), dtype=np.float32)
+
+
+@pytest.mark.parametrize("scale", [2.0, 2.67, 3.5, 4.0, 8.0, 16.0])
+def test_bicubic_equals_pil(scale: float) -> None:
+    rng = np.random.default_rng(1)
+    depth = (1.0 + rng.random((96, 128)) * 3.0).astype(np.float32)
+    lr = bicubic_downsample(depth, scale)
+    expected_hw = lr_size_for_scale(96, 128, scale)
+    assert lr.shape == expected_hw and lr.dtype == np.float32
+    np.testing.assert_allclose(lr, _pil_bicubic(depth, expected_hw), rtol=0, atol=2e-5)
+
+
+def test_realscene_scale_gives_192x144() -> None:
+    depth = np.ones((384, 512), np.float32)
+    assert bicubic_downsample(depth, 512 / 192).shape == (144, 192)
+
+
+def test_invalid_pixels_filled_then_masked() -> None:
+    depth = np.full((64, 64), 2.0, np.float32)
+    depth[:, :32] = 1.0
+    depth[8:40, 40:64] = 0.0  # a large hole
+    depth[50, 10] = np.nan  # a single dead pixel
+    lr = bicubic_downsample(depth, 4.0)
+    assert np.isfinite(lr).all()
+    # LR pixels whose 4x4 footprint is entirely inside the hole are invalid (0).
+    assert (lr[3:9, 11:15] == 0).all()
+    # the dead pixel does not drag its neighbourhood to 0 (filled from neighbours)
+    assert abs(float(lr[12, 2]) - 1.0) < 1e-4
+    assert (lr[lr > 0] >= 0.9).all()
+    with pytest.raises(DataError, match="no valid pixel"):
+        bicubic_downsample(np.zeros((8, 8), np.float32), 2.0)
+    with pytest.raises(ShapeError):
+        bicubic_downsample(np.ones((4, 4, 1), np.float32), 2.0)
+    with pytest.raises(ShapeError):
+        bicubic_downsample(np.ones((8, 8), np.float32), 0.5)
+
+
+def test_fill_and_upsample() -> None:
+    depth = np.array([[1.0, 0.0], [np.nan, 3.0]], np.float32)
+    filled = fill_invalid_nearest(depth)
+    assert np.isfinite(filled).all() and filled[0, 0] == 1.0 and filled[1, 1] == 3.0
+    up = upsample_depth(depth, (8, 8))
+    assert up.shape == (8, 8) and np.isfinite(up).all()
+
+
+def test_sensor_model_holes_noise_quantization() -> None:
+    rng = np.random.default_rng(0)
+    depth = np.full((64, 64), 2.0, np.float32)
+    depth[:, 32:] = 9.5  # beyond max_depth_m=8 -> holes
+    depth[:4, :4] = 0.0  # already invalid stays invalid
+    cfg = SensorModelConfig(random_dropout=0.0, grazing_dropout=0.0, flying_pixel_prob=0.0)
+    out = apply_sensor_model(depth, rng, cfg)
+    assert (out[:, 32:] == 0).all() and (out[:4, :4] == 0).all()
+    near = out[8:, 4:28]
+    assert (near > 0).all()
+    sigma = cfg.noise_a_m + cfg.noise_b_per_m * 4.0
+    assert abs(float(near.std()) - sigma) < 0.4 * sigma
+    np.testing.assert_allclose(near * 1000, np.round(near * 1000), atol=1e-2)  # mm steps
+    nan_cfg = SensorModelConfig(hole_value="nan")
+    assert np.isnan(apply_sensor_model(depth, np.random.default_rng(0), nan_cfg)[:, 40]).all()
+
+
+def test_sensor_model_flying_pixels_and_dark_dropout() -> None:
+    depth = np.full((32, 32), 1.0, np.float32)
+    depth[:, 16:] = 3.0
+    cfg = SensorModelConfig(
+        noise_a_m=0.0, noise_b_per_m=0.0, quantization_mm=0.0, random_dropout=0.0,
+        grazing_dropout=0.0, far_dropout=0.0, flying_pixel_prob=1.0, dark_dropout=0.0,
+    )
+    out = apply_sensor_model(depth, np.random.default_rng(0), cfg)
+    column = out[:, 15]
+    assert ((column > 1.0) & (column < 3.0)).mean() > 0.9  # mixed pixels on the edge
+    np.testing.assert_array_equal(out[:, :14], 1.0)
+    dark = np.zeros((32, 32, 3), np.uint8)
+    cfg_dark = SensorModelConfig(dark_dropout=1.0, random_dropout=0.0, grazing_dropout=0.0)
+    assert (apply_sensor_model(depth, np.random.default_rng(0), cfg_dark, dark) == 0).all()
+
+
+def test_sensor_model_config_validation() -> None:
+    with pytest.raises(ConfigError, match="dark_dropout"):
+        SensorModelConfig(dark_dropout=1.5)
+    with pytest.raises(ConfigError, match="max_depth_m"):
+        SensorModelConfig(min_depth_m=5.0, max_depth_m=4.0)
