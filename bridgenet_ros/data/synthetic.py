@@ -128,21 +128,23 @@ class _Material:
             t = (cells % 2).astype(np.float32)
         else:  # noise: bilinear value noise on a periodic grid
             assert self.noise is not None
-            g = self.noise.shape[0]
+            g = self.noise.shape[0]  # a power of two: "& (g - 1)" is the periodic wrap
             x = u * np.float32(self.freq)
             y = v * np.float32(self.freq)
             x0 = np.floor(x)
             y0 = np.floor(y)
             fx = x - x0
             fy = y - y0
-            ix = x0.astype(np.int64) % g
-            iy = y0.astype(np.int64) % g
-            jx = (ix + 1) % g
-            jy = (iy + 1) % g
-            n = self.noise
-            top = n[iy, ix] * (1 - fx) + n[iy, jx] * fx
-            bottom = n[jy, ix] * (1 - fx) + n[jy, jx] * fx
-            t = top * (1 - fy) + bottom * fy
+            ix = x0.astype(np.int32) & (g - 1)
+            row0 = (y0.astype(np.int32) & (g - 1)) * g
+            row1 = (row0 + g) & (g * g - 1)
+            jx = (ix + 1) & (g - 1)
+            n = self.noise.ravel()
+            top = n.take(row0 + ix)
+            top += (n.take(row0 + jx) - top) * fx
+            bottom = n.take(row1 + ix)
+            bottom += (n.take(row1 + jx) - bottom) * fx
+            t = top + (bottom - top) * fy
         out = np.empty((3, u.size), dtype=np.float32)
         for c in range(3):
             if t is None:
@@ -255,31 +257,56 @@ class _Primitive:
         t = np.where(side_ok, t_side, np.float32(np.inf))
         return np.where(cap_ok & (t_cap < t), t_cap, t)
 
-    def surface(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Outward unit normals ``(n, 3)`` and surface coordinates ``u``, ``v`` at hit points."""
-        local = ((points - self.center) @ self.rotation).astype(np.float32)
-        rot_t = self.rotation.T.astype(np.float32)
+    def surface(
+        self, px: np.ndarray, py: np.ndarray, pz: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Outward unit normals and surface coordinates at hit points.
+
+        Args:
+            px: ``(n,)`` world x of the hit points (metres); ``py``, ``pz`` likewise.
+            py: world y.
+            pz: world z.
+
+        Returns:
+            ``(nx, ny, nz, u, v)``, each ``(n,)`` float32; ``u``, ``v`` in metres.
+        """
+        rot = self.rotation.astype(np.float32)
+        cx, cy, cz = (np.float32(c) for c in self.center)
+        qx, qy, qz = px - cx, py - cy, pz - cz
+        # local = (p - c) @ R
+        l0 = rot[0, 0] * qx + rot[1, 0] * qy + rot[2, 0] * qz
+        l1 = rot[0, 1] * qx + rot[1, 1] * qy + rot[2, 1] * qz
+        l2 = rot[0, 2] * qx + rot[1, 2] * qy + rot[2, 2] * qz
         if self.kind == "box":
-            rel = np.abs(local) / self.half.astype(np.float32)
-            axis = rel.argmax(axis=1)
-            normal_local = np.zeros_like(local)
-            rows = np.arange(local.shape[0])
-            normal_local[rows, axis] = np.sign(local[rows, axis])
-            u = np.where(axis == 0, local[:, 2], local[:, 0])
-            v = np.where(axis == 1, local[:, 2], local[:, 1])
-            return normal_local @ rot_t, u, v
-        if self.kind == "sphere":
-            normals = local / np.float32(self.radius)
-            u = np.arctan2(local[:, 2], local[:, 0]) * np.float32(self.radius)
-            return normals @ rot_t, u, local[:, 1]
-        on_cap = np.abs(np.abs(local[:, 1]) - np.float32(self.half[1])) < 1e-3
-        normals = np.zeros_like(local)
-        normals[:, 0] = np.where(on_cap, 0.0, local[:, 0] / self.radius)
-        normals[:, 2] = np.where(on_cap, 0.0, local[:, 2] / self.radius)
-        normals[:, 1] = np.where(on_cap, np.sign(local[:, 1]), 0.0)
-        u = np.where(on_cap, local[:, 0], np.arctan2(local[:, 2], local[:, 0]) * self.radius)
-        v = np.where(on_cap, local[:, 2], local[:, 1])
-        return normals @ rot_t, u, v
+            r0 = np.abs(l0) / np.float32(self.half[0])
+            r1 = np.abs(l1) / np.float32(self.half[1])
+            r2 = np.abs(l2) / np.float32(self.half[2])
+            ax0 = (r0 >= r1) & (r0 >= r2)
+            ax1 = ~ax0 & (r1 >= r2)
+            ax2 = ~ax0 & ~ax1
+            m0 = np.where(ax0, np.sign(l0), np.float32(0.0))
+            m1 = np.where(ax1, np.sign(l1), np.float32(0.0))
+            m2 = np.where(ax2, np.sign(l2), np.float32(0.0))
+            u = np.where(ax0, l2, l0)
+            v = np.where(ax1, l2, l1)
+        elif self.kind == "sphere":
+            inv_r = np.float32(1.0 / self.radius)
+            m0, m1, m2 = l0 * inv_r, l1 * inv_r, l2 * inv_r
+            u = np.arctan2(l2, l0) * np.float32(self.radius)
+            v = l1
+        else:
+            on_cap = np.abs(np.abs(l1) - np.float32(self.half[1])) < 1e-3
+            inv_r = np.float32(1.0 / self.radius)
+            m0 = np.where(on_cap, np.float32(0.0), l0 * inv_r)
+            m2 = np.where(on_cap, np.float32(0.0), l2 * inv_r)
+            m1 = np.where(on_cap, np.sign(l1), np.float32(0.0))
+            u = np.where(on_cap, l0, np.arctan2(l2, l0) * np.float32(self.radius))
+            v = np.where(on_cap, l2, l1)
+        # world normal = R @ local normal
+        nx = rot[0, 0] * m0 + rot[0, 1] * m1 + rot[0, 2] * m2
+        ny = rot[1, 0] * m0 + rot[1, 1] * m1 + rot[1, 2] * m2
+        nz = rot[2, 0] * m0 + rot[2, 1] * m1 + rot[2, 2] * m2
+        return nx, ny, nz, u, v
 
 
 # ------------------------------------------------------------------------------------ scenes
@@ -422,11 +449,11 @@ def render_scene(
     best_id: np.ndarray = np.zeros((height, width), dtype=np.int16)
     for axis in range(3):
         d = dirs[axis]
-        positive = d > 0
+        # signbit, not d > 0: a ray with d == -0.0 must aim at the 0 wall to give +inf
+        positive = ~np.signbit(d)
         bound = np.where(positive, np.float32(room[axis]), np.float32(0.0))
         with np.errstate(divide="ignore", invalid="ignore"):
-            t = (bound - cam32[axis]) / d
-        t[~np.isfinite(t)] = np.inf
+            t = (bound - cam32[axis]) / d  # > 0 or +inf: the camera is inside the room
         closer = t < best_t
         best_t = np.where(closer, t, best_t)
         best_id = np.where(closer, (2 * axis + positive).astype(np.int16), best_id)
@@ -452,10 +479,15 @@ def render_scene(
         else:
             prim.material = _random_material(rng)
 
-    points = np.empty((n_pix, 3), dtype=np.float32)
-    for k in range(3):
-        points[:, k] = cam32[k] + best_t * dirs[k].ravel()
-    normals = np.empty((n_pix, 3), dtype=np.float32)
+    px = cam32[0] + best_t * dirs[0].ravel()
+    py = cam32[1] + best_t * dirs[1].ravel()
+    pz = cam32[2] + best_t * dirs[2].ravel()
+    p_world = (px, py, pz)
+    # Room-plane normals by table lookup; object pixels are overwritten below.
+    table = np.zeros((3, 6 + len(objects)), dtype=np.float32)
+    for sid in range(6):
+        table[sid // 2, sid] = -1.0 if sid % 2 else 1.0
+    nx, ny, nz = (np.take(table[k], best_id) for k in range(3))
     albedo = np.empty((3, n_pix), dtype=np.float32)  # channel-first: contiguous rows
     n_surfaces = 6 + len(objects)
     offsets = rng.uniform(0.0, 3.0, (n_surfaces, 2)).astype(np.float32)
@@ -465,25 +497,23 @@ def render_scene(
         idx = order[bounds[sid]:bounds[sid + 1]]
         if idx.size == 0:
             continue
-        p = points[idx]
         if sid < 6:
-            axis, side = divmod(sid, 2)
-            normal = np.zeros(3, dtype=np.float32)
-            normal[axis] = -1.0 if side else 1.0
-            normals[idx] = normal
+            axis = sid // 2
             others = [a for a in range(3) if a != axis]
-            su, sv = p[:, others[0]], p[:, others[1]]
+            su = p_world[others[0]].take(idx)
+            sv = p_world[others[1]].take(idx)
             material = room_materials[sid]
         else:
             prim = objects[sid - 6]
-            normals[idx], su, sv = prim.surface(p)
+            snx, sny, snz, su, sv = prim.surface(px.take(idx), py.take(idx), pz.take(idx))
+            nx[idx] = snx
+            ny[idx] = sny
+            nz[idx] = snz
             assert prim.material is not None
             material = prim.material
         albedo[:, idx] = material.albedo(su + offsets[sid, 0], sv + offsets[sid, 1])
 
     # Lambertian + ambient with 1-3 point lights near the ceiling.
-    nx, ny, nz = normals[:, 0].copy(), normals[:, 1].copy(), normals[:, 2].copy()
-    px, py, pz = points[:, 0].copy(), points[:, 1].copy(), points[:, 2].copy()
     ambient = np.float32(rng.uniform(0.15, 0.4))
     shade = np.full((3, n_pix), ambient, dtype=np.float32)
     for _ in range(int(rng.integers(1, 4))):
@@ -501,10 +531,11 @@ def render_scene(
     radiance = albedo * shade
     gain = np.float32(0.45 / max(float(radiance.mean()), 1e-3) * 255.0)
     radiance *= gain
-    # sensor noise: uniform, standard deviation ~2.5 grey levels
-    radiance += (rng.random(radiance.shape, dtype=np.float32) - np.float32(0.5)) * np.float32(8.7)
-    np.clip(radiance, 0.0, 255.0, out=radiance)
-    radiance += np.float32(0.5)
+    # sensor noise: uniform in +-4.35 grey levels (std 2.5) from random bytes (fast), with the
+    # +0.5 of rounding folded in so the uint8 cast below rounds.
+    noise = np.frombuffer(rng.bytes(radiance.size), dtype=np.uint8).reshape(radiance.shape)
+    radiance += noise * np.float32(8.7 / 255.0) + np.float32(0.5 - 4.35)
+    np.clip(radiance, 0.0, 255.99, out=radiance)
     rgb = np.ascontiguousarray(radiance.astype(np.uint8).T).reshape(height, width, 3)
     depth = np.clip(best_t, MIN_DEPTH_M, MAX_DEPTH_M).astype(np.float32).reshape(height, width)
     return rgb, depth, K
