@@ -30,8 +30,12 @@ from bridgenet_ros.bench.messages import image_msg, serialize
 from bridgenet_ros.bench.stats import depth_errors
 from bridgenet_ros.bench.topics import IMAGE_TYPE, OUTPUT_MDE_TOPIC, OUTPUT_SR_TOPIC, BagTopics
 from bridgenet_ros.errors import ConfigError, DataError, ShapeError
+from bridgenet_ros.ros.params import NodeConfig
 
 __all__ = ["FrameRecord", "FrameSample", "ReplayOptions", "ReplayResult", "replay_bag"]
+
+#: the node's parameter defaults (pairing settings are taken from them)
+_NODE_DEFAULTS = NodeConfig()
 
 STAGES = ("decode", "preprocess", "inference", "postprocess", "encode")
 
@@ -42,16 +46,16 @@ class ReplayOptions:
 
     Attributes:
         topics: input topic names (``rgb``, ``depth``, ``gt`` are used).
-        sync_queue_size: the pairer's queue size (the node's ``sync_queue_size``).
-        sync_slop_s: the pairer's slop in seconds (the node's ``sync_slop``).
+        sync_queue_size: the pairer's queue size (default: the node's ``sync_queue_size``).
+        sync_slop_s: the pairer's slop in seconds (default: the node's ``sync_slop``).
         out_bag: write the input bag plus the output topics here (must not exist).
         samples: how many frames (evenly spread) to keep for the contact sheet.
         max_frames: stop after this many processed pairs (``None``: the whole bag).
     """
 
     topics: BagTopics = field(default_factory=BagTopics)
-    sync_queue_size: int = 10
-    sync_slop_s: float = 0.02
+    sync_queue_size: int = _NODE_DEFAULTS.sync_queue_size
+    sync_slop_s: float = _NODE_DEFAULTS.sync_slop
     out_bag: Path | None = None
     samples: int = 4
     max_frames: int | None = None
