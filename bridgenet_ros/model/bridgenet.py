@@ -91,7 +91,13 @@ class BridgeNet(nn.Module):
         return cls(config, dsr, mde, habdg, cgbdg)
 
     def check_inputs(self, rgb: Tensor, depth_lr_up_norm: Tensor) -> None:
-        """Raise :class:`ShapeError` unless the inputs fit the forward contract."""
+        """Raise :class:`ShapeError` unless the inputs fit the forward contract.
+
+        Skipped while tracing for ONNX export: the exported graph has fixed input shapes that
+        onnxruntime and TensorRT check themselves.
+        """
+        if torch.jit.is_tracing():
+            return
         if rgb.dim() != 4 or rgb.shape[1] != 3:
             raise ShapeError(
                 f"rgb must be (B, 3, H, W) float in 0..1, got shape {tuple(rgb.shape)}"

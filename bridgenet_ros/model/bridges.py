@@ -34,6 +34,8 @@ def high_pass(x: Tensor) -> Tensor:
 
 
 def _check_same_grid(name: str, a: Tensor, b: Tensor) -> None:
+    if torch.jit.is_tracing():
+        return
     if a.shape[0] != b.shape[0] or a.shape[-2:] != b.shape[-2:]:
         raise ShapeError(
             f"{name}: the two branches' features must share batch and H, W; got "
