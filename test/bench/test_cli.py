@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: Apache-2.0
+"""CLI round trips: make-bag -> bench (sqlite3 and MCAP), report consistency, demo smoke run."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from bridgenet_ros.cli.main import main
+
+pytestmark = pytest.mark.slow
+
+
+def check_report(report_dir: Path, frames: int) -> dict:
+    report = json.loads((report_dir / "report.json").read_text())
+    assert report["frames"] == frames == len(report["per_frame"])
+    assert report["backend"] == "torch"
+    lat = report["latency_ms"]
+    assert lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["max"]
+    stages = lat["stages"]
+    assert set(stages) == {"decode", "preprocess", "inference", "postprocess", "encode"}
+    assert sum(stages.values()) == pytest.approx(lat["mean"], rel=1e-6)
+    assert report["throughput_fps"] == pytest.approx(frames / report["replay_s"], rel=1e-6)
+    pairs = report["pairs"]
+    assert pairs["made"] + pairs["dropped"] == pairs["rgb_messages"] == frames
+    acc = report["accuracy"]
+    assert acc is not None and acc["frames"] == frames
+    for key in ("rmse_m", "mae_m", "bicubic_rmse_m", "bicubic_mae_m"):
+        assert math.isfinite(acc[key]) and acc[key] > 0
+    assert acc["rmse_m"] == pytest.approx(
+        sum(f["rmse_m"] for f in report["per_frame"]) / frames, rel=1e-9)
+    assert report["peak_memory_mb"] > 0
+    for name in ("latency_hist.png", "latency_timeline.png", "error_per_frame.png",
+                 "contact_sheet.png", "report.md"):
+        path = report_dir / name
+        assert path.is_file() and path.stat().st_size > 1000, name
+        assert str(path) in report["files"].values()
+    md = (report_dir / "report.md").read_text()
+    assert "| bicubic |" in md and "contact_sheet.png" in md
+    return report
+
+
+@pytest.mark.parametrize("storage", ["sqlite3", "mcap"])
+def test_make_bag_then_bench(
+    storage: str, tmp_path: Path, test_checkpoint: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bag = tmp_path / "bag"
+    assert main(["make-bag", "--data", "synthetic", "--out", str(bag), "--limit", "4",
+                 "--height", "96", "--width", "128", "--scale", "4", "--storage", storage,
+                 "--no-progress"]) == 0
+    assert "4 frames" in capsys.readouterr().out
+    report_dir = tmp_path / "report"
+    code = main(["bench", "--bag", str(bag), "--model", str(test_checkpoint), "--backend",
+                 "torch", "--report", str(report_dir), "--out-bag", str(tmp_path / "out"),
+                 "--no-progress"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "BridgeNet" in out and "bicubic" in out and "throughput" in out
+    check_report(report_dir, 4)
+    assert (tmp_path / "out" / "metadata.yaml").is_file()
+
+
+def test_make_bag_with_noise_has_holes(tmp_path: Path) -> None:
+    import numpy as np
+    from rosbags.highlevel import AnyReader
+
+    from bridgenet_ros.ros.codec import decode_depth_m
+
+    bag = tmp_path / "bag"
+    assert main(["make-bag", "--data", "synthetic", "--out", str(bag), "--limit", "2",
+                 "--height", "96", "--width", "128", "--noise", "--no-progress"]) == 0
+    with AnyReader([bag]) as reader:
+        conns = [c for c in reader.connections if c.topic.endswith("image_rect_raw")]
+        depths = [decode_depth_m(reader.deserialize(raw, c.msgtype))
+                  for c, _, raw in reader.messages(conns)]
+    assert len(depths) == 2 and any(bool((d == 0).any()) for d in depths)
+    assert all(np.isfinite(d).all() for d in depths)
+
+
+def test_bench_bad_bag_exit_codes(
+    tmp_path: Path, test_checkpoint: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["bench", "--bag", str(tmp_path / "missing"), "--model", str(test_checkpoint),
+                 "--backend", "torch", "--report", str(tmp_path / "r"), "--no-progress"])
+    assert code == 1
+    assert "error: bag" in capsys.readouterr().err
+    bag = tmp_path / "bag"
+    assert main(["make-bag", "--data", "synthetic", "--out", str(bag), "--limit", "2",
+                 "--height", "96", "--width", "128", "--no-progress"]) == 0
+    code = main(["bench", "--bag", str(bag), "--model", str(test_checkpoint), "--backend",
+                 "torch", "--rgb-topic", "/nope", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1 and "no topic /nope" in err and "Traceback" not in err
+    code = main(["bench", "--bag", str(bag), "--model", str(tmp_path / "none.pt"),
+                 "--backend", "torch", "--no-progress"])
+    assert code == 2 and "does not exist" in capsys.readouterr().err
+
+
+def test_make_bag_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["make-bag", "--data", str(tmp_path / "nowhere"), "--out",
+                 str(tmp_path / "b")]) == 2
+    assert "neither 'synthetic'" in capsys.readouterr().err
+    assert main(["make-bag", "--data", "synthetic", "--out", str(tmp_path / "b"),
+                 "--scale", "0.5"]) == 2
+
+
+def test_demo_smoke(
+    tmp_path: Path, test_checkpoint: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "demo_out"
+    args = ["demo", "--out", str(out), "--model", str(test_checkpoint), "--frames", "3",
+            "--height", "96", "--width", "128", "--no-progress"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "BridgeNet" in text and "bicubic" in text and "frames/s" in text
+    assert str(out / "report" / "report.md") in text
+    check_report(out / "report", 3)
+    assert (out / "sample_bag" / "metadata.yaml").is_file()
+    assert (out / "sample_bag_sr" / "metadata.yaml").is_file()
+    # a second run replaces its own outputs instead of failing on the existing bag
+    assert main(args) == 0
+
+
+def test_demo_without_model_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import bridgenet_ros.cli.demo as demo
+
+    monkeypatch.setattr(demo, "DEFAULT_MODELS", (tmp_path / "a.onnx", tmp_path / "a.pt"))
+    assert main(["demo", "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "no shipped model" in err and "--model" in err
