@@ -1,0 +1,217 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Live bench: play a bag to a running node with rclpy and time its outputs end to end.
+
+The bag's colour and depth images (and colour camera infos) are published as the serialized CDR
+stored in the bag, at the recorded timing or at ``--rate``. The node's ``depth_sr/image`` carries
+the colour image's header stamp, so each output is matched to the colour message it came from;
+its latency is the receive time minus that message's publish time (monotonic clock, same
+process). Reported like NVIDIA's ros2_benchmark: mean/max latency (and percentiles), output
+rate, jitter of output inter-arrival times, and frames dropped (colour frames sent that produced
+no output: the node keeps only the newest pair while it is busy).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bridgenet_ros.bench.bag_reader import BagSource
+from bridgenet_ros.bench.stats import latency_summary, rate_and_jitter
+from bridgenet_ros.bench.topics import CAMERA_INFO_TYPE, OUTPUT_SR_TOPIC, BagTopics
+from bridgenet_ros.errors import ConfigError, DataError
+
+__all__ = ["LiveOptions", "run_live_bench"]
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """Options of :func:`run_live_bench`.
+
+    Attributes:
+        topics: topics to play (``rgb``, ``depth`` and, when present, ``rgb_info``).
+        rate_hz: colour frame rate to play at; ``None`` keeps the recorded timing.
+        output_topic: the node's SR output topic.
+        discovery_timeout_s: how long to wait for the node's subscriptions and publisher.
+        drain_timeout_s: after the last message, wait this long without a new output.
+        settle_s: pause after discovery so DDS finishes matching all endpoints.
+    """
+
+    topics: BagTopics = field(default_factory=BagTopics)
+    rate_hz: float | None = None
+    output_topic: str = OUTPUT_SR_TOPIC
+    discovery_timeout_s: float = 20.0
+    drain_timeout_s: float = 5.0
+    settle_s: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.rate_hz is not None and not self.rate_hz > 0:
+            raise ConfigError(f"--rate must be > 0 Hz, got {self.rate_hz}")
+        if not self.discovery_timeout_s > 0 or not self.drain_timeout_s > 0:
+            raise ConfigError("discovery and drain timeouts must be > 0 seconds")
+
+
+@dataclass
+class _Item:
+    role: str
+    topic: str
+    log_ns: int
+    stamp_ns: int
+    raw: bytes
+
+
+def _load(bag: str | Path, topics: BagTopics) -> list[_Item]:
+    """Read the messages to play into memory (so disk reads never delay publishing)."""
+    with BagSource(bag, topics.rgb, topics.depth, None, include_other=True) as source:
+        items = [
+            _Item(m.role, m.topic, m.log_ns, m.stamp_ns, m.rawdata)
+            for m in source
+            if m.role in ("rgb", "depth")
+            or (m.topic == topics.rgb_info and m.connection.msgtype == CAMERA_INFO_TYPE)
+        ]
+    return items
+
+
+def _schedule(items: list[_Item], rate_hz: float | None) -> list[float]:
+    """Send offsets in seconds: recorded timing, or stretched so colour frames come at ``rate_hz``."""
+    first = items[0].log_ns
+    offsets = [(it.log_ns - first) / 1e9 for it in items]
+    if rate_hz is None:
+        return offsets
+    rgb = [it.log_ns for it in items if it.role == "rgb"]
+    if len(rgb) < 2 or rgb[-1] == rgb[0]:
+        return [i / rate_hz for i in range(len(items))]
+    recorded_hz = (len(rgb) - 1) / ((rgb[-1] - rgb[0]) / 1e9)
+    return [o * recorded_hz / rate_hz for o in offsets]
+
+
+def run_live_bench(bag: str | Path, options: LiveOptions | None = None) -> dict[str, Any]:
+    """Play ``bag`` to a running node and measure its outputs.
+
+    Args:
+        bag: the rosbag2 to play.
+        options: topics, rate and timeouts.
+
+    Returns:
+        The live report dictionary (``mode: live``; latencies in ms).
+
+    Raises:
+        DataError: bad bag, or no node subscribed/published within the discovery timeout (the
+            message says how to start one).
+    """
+    import rclpy
+    from rclpy.context import Context
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.qos import QoSProfile, ReliabilityPolicy
+    from sensor_msgs.msg import CameraInfo, Image
+
+    opts = options or LiveOptions()
+    items = _load(bag, opts.topics)
+    offsets = _schedule(items, opts.rate_hz)
+    context = Context()
+    rclpy.init(context=context)
+    node = rclpy.create_node("bridgenet_bench_player", context=context)
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(node)
+    spinner = threading.Thread(target=executor.spin, name="bench-spin", daemon=True)
+    received: list[tuple[int, float]] = []
+    lock = threading.Lock()
+
+    def on_output(msg: Any) -> None:
+        now = time.monotonic()
+        stamp_ns = int(msg.header.stamp.sec) * 1_000_000_000 + int(msg.header.stamp.nanosec)
+        with lock:
+            received.append((stamp_ns, now))
+
+    try:
+        qos_in = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+        pubs = {}
+        for it in items:
+            if it.topic not in pubs:
+                msg_type = CameraInfo if it.role == "other" else Image
+                pubs[it.topic] = node.create_publisher(msg_type, it.topic, qos_in)
+        sub = node.create_subscription(
+            Image, opts.output_topic, on_output,
+            QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE),
+        )
+        spinner.start()
+        deadline = time.monotonic() + opts.discovery_timeout_s
+        needed = (pubs[opts.topics.rgb], pubs[opts.topics.depth])
+        while not (all(p.get_subscription_count() > 0 for p in needed)
+                   and sub.get_publisher_count() > 0):
+            if time.monotonic() > deadline:
+                raise DataError(
+                    f"no node subscribed to {opts.topics.rgb} and {opts.topics.depth} and "
+                    f"published {opts.output_topic} within {opts.discovery_timeout_s:g} s "
+                    f"(ROS_DOMAIN_ID must match). Start it first, e.g.: python -m "
+                    f"bridgenet_ros.ros.node --ros-args -r rgb/image:={opts.topics.rgb} -r "
+                    f"depth/image:={opts.topics.depth} -r "
+                    f"rgb/camera_info:={opts.topics.rgb_info}"
+                )
+            time.sleep(0.05)
+        time.sleep(opts.settle_s)
+        sent_ns: dict[int, float] = {}
+        t0 = time.monotonic()
+        for it, offset in zip(items, offsets):
+            delay = t0 + offset - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            pubs[it.topic].publish(it.raw)
+            if it.role == "rgb":
+                sent_ns[it.stamp_ns] = time.monotonic()
+        t_last = time.monotonic()
+        n_seen = -1
+        while True:
+            with lock:
+                n_now = len(received)
+                matched = sum(1 for s, _ in received if s in sent_ns)
+            if matched >= len(sent_ns):
+                break
+            if n_now != n_seen:
+                n_seen, t_last = n_now, time.monotonic()
+            elif time.monotonic() - t_last > opts.drain_timeout_s:
+                break
+            time.sleep(0.02)
+        play_s = time.monotonic() - t0
+    finally:
+        executor.shutdown()
+        node.destroy_node()
+        context.try_shutdown()
+        if spinner.is_alive():
+            spinner.join(timeout=5.0)
+    with lock:
+        outputs = sorted(received, key=lambda sr: sr[1])
+    firsts: dict[int, float] = {}
+    for stamp, t in outputs:
+        firsts.setdefault(stamp, t)
+    latencies = [(t - sent_ns[s]) * 1e3 for s, t in firsts.items() if s in sent_ns]
+    arrivals = sorted(t for s, t in firsts.items() if s in sent_ns)
+    flow = rate_and_jitter(arrivals)
+    sent = len(sent_ns)
+    got = len(latencies)
+    rgb_times = sorted(sent_ns.values())
+    input_rate = (sent - 1) / (rgb_times[-1] - rgb_times[0]) if sent > 1 and (
+        rgb_times[-1] > rgb_times[0]) else float("nan")
+    return {
+        "mode": "live",
+        "bag": str(bag),
+        "output_topic": opts.output_topic,
+        "sent_pairs": sent,
+        "sent_messages": len(items),
+        "received": got,
+        "unmatched_outputs": len(firsts) - got,
+        "dropped": sent - got,
+        "drop_rate": (sent - got) / sent if sent else float("nan"),
+        "input_rate_hz": input_rate,
+        "output_rate_hz": flow["rate_hz"],
+        "latency_ms": latency_summary(latencies),
+        "jitter_ms": {
+            "mean": flow["jitter_mean_ms"],
+            "max": flow["jitter_max_ms"],
+            "std": flow["jitter_std_ms"],
+        },
+        "play_s": play_s,
+        "per_frame_latency_ms": latencies,
+    }
