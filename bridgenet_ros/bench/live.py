@@ -75,7 +75,7 @@ def _load(bag: str | Path, topics: BagTopics) -> list[_Item]:
 
 
 def _schedule(items: list[_Item], rate_hz: float | None) -> list[float]:
-    """Send offsets in seconds: the recorded timing, or stretched to colour frames at ``rate_hz``."""
+    """Send offsets (s): the recorded timing, or stretched to colour frames at ``rate_hz``."""
     first = items[0].log_ns
     offsets = [(it.log_ns - first) / 1e9 for it in items]
     if rate_hz is None:
