@@ -55,7 +55,8 @@ def test_model_grid_and_output_resolution() -> None:
     assert result.depth_sr.shape == result.depth_lr_up.shape == result.mask_valid.shape == (20, 28)
     info = pipe.scale_camera_info(CameraIntrinsics(width=64, height=48, k=np.eye(3) * 10))
     assert (info.width, info.height) == (28, 20)
-    assert info.k[0, 0] == pytest.approx(10 * 28 / 64) and info.k[1, 1] == pytest.approx(10 * 20 / 48)
+    assert info.k[0, 0] == pytest.approx(10 * 28 / 64)
+    assert info.k[1, 1] == pytest.approx(10 * 20 / 48)
 
 
 def test_holes_are_filled_for_the_network_and_nan_without_support(
