@@ -175,7 +175,8 @@ class BridgeNetNode(Node):
                 "depth_mde/* will not be published"
             )
 
-        self._lock = threading.Lock()
+        # re-entrant: the pairer's reset callback counts a problem while the lock is held
+        self._lock = threading.RLock()
         self.counters: Counter[str] = Counter({name: 0 for name in PROBLEMS})
         self._last_warn: dict[str, float] = {}
         self._camera_info: Any | None = None
@@ -465,7 +466,7 @@ class BridgeNetNode(Node):
         self._pub_diag.publish(
             to_diagnostic_array(
                 summary,
-                name=f"{self.get_name()}: depth super-resolution",
+                name=f"{self.get_fully_qualified_name().lstrip('/')}: depth super-resolution",
                 hardware_id=self.backend_name,
                 stamp=self.get_clock().now().to_msg(),
             )

@@ -1,0 +1,389 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The bridgenet node in-process with real rclpy (Fast DDS).
+
+Covers data flow, QoS, bad input, parameters, diagnostics and shutdown.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import pytest
+
+from bridgenet_ros.errors import ConfigError
+
+pytestmark = [pytest.mark.ros, pytest.mark.slow]
+
+rclpy = pytest.importorskip("rclpy", reason="rclpy (ros-jazzy-rclpy wheels) is not installed")
+
+from rclpy.parameter import Parameter  # noqa: E402
+from rclpy.qos import ReliabilityPolicy  # noqa: E402
+
+from bridgenet_ros.ros.node import BridgeNetNode  # noqa: E402
+
+MS = 1_000_000
+RGB_HW = (48, 64)  # same as conftest.RGB_HW (checked in h() below)
+DEPTH_HW = (12, 16)
+_H: Any = None
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _bind_helpers(ros_helpers: Any) -> None:
+    """Bind the conftest helpers (test modules cannot import conftest in importlib mode)."""
+    global _H
+    _H = ros_helpers
+    assert (RGB_HW, DEPTH_HW) == (ros_helpers.RGB_HW, ros_helpers.DEPTH_HW)
+
+
+def image_msg(*args: Any, **kwargs: Any) -> Any:
+    return _H.image_msg(*args, **kwargs)
+
+
+def camera_info_msg(*args: Any) -> Any:
+    return _H.camera_info_msg(*args)
+
+
+def scene(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    return _H.scene(seed)  # type: ignore[no-any-return]
+
+
+def stamp_of(msg: Any) -> int:
+    return int(_H.stamp_of(msg))
+
+
+def node_params(*args: Any, **kwargs: Any) -> Any:
+    return _H.node_params(*args, **kwargs)
+
+
+def _decode_f32(msg: Any) -> np.ndarray:
+    assert msg.encoding == "32FC1" and not msg.is_bigendian
+    assert msg.step == msg.width * 4 and len(msg.data) == msg.step * msg.height
+    return np.frombuffer(bytes(msg.data), dtype=np.float32).reshape(msg.height, msg.width)
+
+
+_LAST_STAMP = [0]
+
+
+def _now_ns(harness: Any) -> int:
+    """A stamp at "now" that is also >= 1 s after the previous one handed out.
+
+    Bad-input cases publish follow-up pairs 0.5 s in the future; a plain "now" could then lie
+    before them and make the node see a (deliberate elsewhere) backwards jump.
+    """
+    stamp = max(int(harness.client.get_clock().now().nanoseconds), _LAST_STAMP[0] + 1_000 * MS)
+    _LAST_STAMP[0] = stamp
+    return stamp
+
+
+@pytest.mark.parametrize(
+    "reliability", [ReliabilityPolicy.RELIABLE, ReliabilityPolicy.BEST_EFFORT]
+)
+def test_pairs_at_20hz_come_out_with_rgb_stamp(
+    make_harness: Callable[..., Any], reliability: ReliabilityPolicy
+) -> None:
+    harness = make_harness(reliability=reliability, publish_mde=True)
+    harness.wait_connected()
+    rgb, depth_mm = scene()
+    start = _now_ns(harness)
+    harness.pub_info.publish(camera_info_msg(*RGB_HW, start))
+    stamps = []
+    for k in range(8):
+        stamp = start + k * 50 * MS
+        stamps.append(stamp)
+        # depth stamped 7 ms after the RGB (different sensor clocks), well inside the slop
+        harness.publish_pair(image_msg(rgb, "rgb8", stamp), image_msg(depth_mm, "16UC1",
+                                                                       stamp + 7 * MS))
+        time.sleep(0.05)
+    # the last pair is never dropped by the keep-latest buffer: it must come out
+    out = harness.wait_output(stamps[-1])
+    assert out.header.frame_id == "camera_color_optical_frame"
+    assert (out.height, out.width) == RGB_HW
+    depth_sr = _decode_f32(out)
+    finite = depth_sr[np.isfinite(depth_sr)]
+    assert finite.size > 0.9 * depth_sr.size
+    assert finite.min() >= 0.1 and finite.max() <= 10.0  # min/max_depth masking
+    # random weights, but the output lives in the LR depth frame (1..3 m ramp)
+    assert 1.5 < float(np.median(finite)) < 2.5
+    with harness.lock:
+        received = {stamp_of(m) for m in harness.outputs}
+    assert received <= set(stamps)  # only RGB stamps, never depth ones
+    stats = harness.node.stats()
+    assert stats["pairs"] == 8
+    assert stats["outputs"] == len(received)
+    assert stats["outputs"] + stats["dropped_busy"] == 8
+    harness.wait_for(lambda: any(stamp_of(m) == stamps[-1] for m in harness.infos), 10,
+                     "depth_sr/camera_info")
+    info = next(m for m in harness.infos if stamp_of(m) == stamps[-1])
+    assert (info.height, info.width) == RGB_HW
+    assert info.k[0] == pytest.approx(0.8 * RGB_HW[1])
+    harness.wait_for(lambda: any(stamp_of(m) == stamps[-1] for m in harness.mde), 10,
+                     "depth_mde/image")
+
+
+def test_output_resolution_model_scales_camera_info(
+    make_harness: Callable[..., Any],
+) -> None:
+    harness = make_harness(output_resolution="model", model_height=32, model_width=48)
+    harness.wait_connected()
+    rgb, depth_mm = scene(1)
+    stamp = _now_ns(harness)
+    harness.pub_info.publish(camera_info_msg(*RGB_HW, stamp))
+    time.sleep(0.3)
+    harness.publish_pair(image_msg(rgb, "bgr8", stamp), image_msg(depth_mm, "16UC1", stamp))
+    out = harness.wait_output(stamp)
+    assert (out.height, out.width) == (32, 48)
+    harness.wait_for(lambda: any(stamp_of(m) == stamp for m in harness.infos), 10, "info")
+    info = next(m for m in harness.infos if stamp_of(m) == stamp)
+    assert (info.height, info.width) == (32, 48)
+    assert info.k[0] == pytest.approx(0.8 * RGB_HW[1] * 48 / RGB_HW[1])
+    assert info.k[5] == pytest.approx(RGB_HW[0] / 2 * 32 / RGB_HW[0])
+
+
+def test_qos_override_to_reliable_rejects_best_effort_publishers(
+    make_harness: Callable[..., Any],
+) -> None:
+    overrides = {
+        "qos_overrides./qos/rgb/image.subscription.reliability": "reliable",
+        "qos_overrides./qos/depth/image.subscription.reliability": "reliable",
+    }
+    harness = make_harness(
+        reliability=ReliabilityPolicy.BEST_EFFORT, namespace="/qos", **overrides
+    )
+    topic = "/qos/rgb/image"
+    harness.wait_for(lambda: bool(harness.node.get_subscriptions_info_by_topic(topic)),
+                     10, "subscription info")
+    ours = [s for s in harness.node.get_subscriptions_info_by_topic(topic)
+            if s.node_name == "bridgenet"]
+    assert ours and ours[0].qos_profile.reliability == ReliabilityPolicy.RELIABLE
+    # a best-effort writer cannot match a reliable reader: no connection ever forms
+    time.sleep(2.0)
+    assert harness.pub_rgb.get_subscription_count() == 0
+
+
+# --------------------------------------------------------------------------- bad input
+
+@pytest.fixture(scope="module")
+def bad_input_harness(
+    ros_context: Any, test_model_path: Path, ros_helpers: Any
+) -> Iterator[Any]:
+    node = BridgeNetNode(
+        context=ros_context,
+        namespace="/bad",
+        parameter_overrides=ros_helpers.node_params(
+            test_model_path, max_input_pixels=20_000, sync_slop=0.02
+        ),
+    )
+    harness = ros_helpers.Harness(ros_context, node, ReliabilityPolicy.RELIABLE, "/bad")
+    harness.wait_connected()
+    yield harness
+    harness.close()
+
+
+def _good_pair(stamp: int) -> tuple[Any, Any]:
+    rgb, depth_mm = scene(2)
+    return image_msg(rgb, "rgb8", stamp), image_msg(depth_mm, "16UC1", stamp)
+
+
+def _bad_pair(case: str, stamp: int) -> tuple[Any, Any]:
+    rgb, depth_mm = scene(3)
+    rgb_msg, depth_msg = image_msg(rgb, "rgb8", stamp), image_msg(depth_mm, "16UC1", stamp)
+    if case == "unsupported_encoding":
+        rgb_msg.encoding = "yuv422"
+    elif case == "bad_data_length":
+        depth_msg.data = bytes(depth_msg.data)[:-2]
+    elif case == "size_mismatch":  # 12x48 depth for a 48x64 RGB: aspect 4.0 vs 1.33
+        depth_msg = image_msg(np.full((12, 48), 1500, np.uint16), "16UC1", stamp)
+    elif case == "depth_larger_than_rgb":
+        depth_msg = image_msg(np.full((96, 128), 1500, np.uint16), "16UC1", stamp)
+    elif case == "all_invalid_depth":
+        depth_msg = image_msg(np.zeros(DEPTH_HW, np.uint16), "16UC1", stamp)
+    elif case == "oversized_image":
+        rgb_msg = image_msg(np.zeros((150, 200, 3), np.uint8), "rgb8", stamp)
+    elif case == "big_endian_input":
+        depth_msg = image_msg(depth_mm, "16UC1", stamp, is_bigendian=True)
+    elif case == "nan_32fc1_depth_with_padding":
+        metres = depth_mm.astype(np.float32) / 1000
+        metres[:, :4] = np.nan
+        depth_msg = image_msg(metres, "32FC1", stamp, step=DEPTH_HW[1] * 4 + 12)
+    else:
+        raise AssertionError(case)
+    return rgb_msg, depth_msg
+
+
+# case -> (counter that must grow, whether the bad pair itself still yields an output)
+BAD_CASES = {
+    "unsupported_encoding": ("unsupported_encoding", False),
+    "bad_data_length": ("bad_data_length", False),
+    "size_mismatch": ("size_mismatch", False),
+    "depth_larger_than_rgb": ("size_mismatch", False),
+    "all_invalid_depth": ("all_invalid_depth", True),
+    "oversized_image": ("oversized_image", False),
+    "big_endian_input": ("big_endian_input", True),
+    "nan_32fc1_depth_with_padding": (None, True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+def test_bad_input_is_counted_and_next_good_pair_comes_out(
+    bad_input_harness: Any, case: str
+) -> None:
+    harness = bad_input_harness
+    counter, yields_output = BAD_CASES[case]
+    before = harness.node.stats()
+    stamp = _now_ns(harness)
+    harness.publish_pair(*_bad_pair(case, stamp))
+    if counter is not None:
+        harness.wait_for(lambda: harness.node.stats()[counter] > before[counter], 30, counter)
+    if yields_output:
+        out = _decode_f32(harness.wait_output(stamp))
+        if case == "all_invalid_depth":
+            assert np.isnan(out).all()
+        else:  # decoded by value: 1..3 m, not byte-swapped garbage / NaN-poisoned
+            assert 1.5 < float(np.nanmedian(out)) < 2.5
+    else:
+        time.sleep(0.3)
+        assert harness.output_with_stamp(stamp) is None
+    good = stamp + 500 * MS  # far beyond the slop from the bad pair
+    harness.publish_pair(*_good_pair(good))
+    out = _decode_f32(harness.wait_output(good))
+    assert np.isfinite(out).mean() > 0.9
+    assert harness.node.worker_alive
+    assert harness.node.stats()["inference_failed"] == 0
+
+
+def test_stamps_jumping_back_reset_pairing(bad_input_harness: Any) -> None:
+    harness = bad_input_harness
+    before = harness.node.stats()["stamp_jump_back"]
+    now = _now_ns(harness)
+    harness.publish_pair(*_good_pair(now))
+    harness.wait_output(now)
+    looped = now - 30_000 * MS  # a bag looping back 30 s
+    _LAST_STAMP[0] = now + 1_000 * MS
+    harness.publish_pair(*_good_pair(looped))
+    harness.wait_for(lambda: harness.node.stats()["stamp_jump_back"] > before, 30, "reset")
+    harness.wait_output(looped)  # pairing starts afresh from the older stamps
+    harness.publish_pair(*_good_pair(looped + 100 * MS))
+    harness.wait_output(looped + 100 * MS)
+
+
+def test_missing_camera_info_is_counted_then_info_follows(bad_input_harness: Any) -> None:
+    harness = bad_input_harness
+    before = harness.node.stats()["missing_camera_info"]
+    stamp = _now_ns(harness)
+    harness.publish_pair(*_good_pair(stamp))
+    harness.wait_output(stamp)
+    if harness.node._camera_info is None:
+        assert harness.node.stats()["missing_camera_info"] > before
+    harness.pub_info.publish(camera_info_msg(*RGB_HW, stamp))
+    harness.wait_for(lambda: harness.node._camera_info is not None, 10, "camera_info cached")
+    later = stamp + 200 * MS
+    harness.publish_pair(*_good_pair(later))
+    harness.wait_output(later)
+    harness.wait_for(lambda: any(stamp_of(m) == later for m in harness.infos), 10, "info")
+    # an info of another size is refused (counted), the image still comes out
+    mismatched = harness.node.stats()["camera_info_mismatch"]
+    harness.pub_info.publish(camera_info_msg(480, 640, later))
+    harness.wait_for(lambda: harness.node._camera_info.width == 640, 10, "new info cached")
+    last = later + 200 * MS
+    harness.publish_pair(*_good_pair(last))
+    harness.wait_output(last)
+    assert harness.node.stats()["camera_info_mismatch"] > mismatched
+
+
+# --------------------------------------------------------------------------- parameters
+
+def test_parameters_validated_at_run_time(make_harness: Callable[..., Any]) -> None:
+    node = make_harness().node
+    read_only = node.set_parameters([Parameter("model_path", value="/tmp/other.onnx")])[0]
+    assert not read_only.successful and "read-only" in read_only.reason
+    out_of_range = node.set_parameters([Parameter("sync_slop", value=5.0)])[0]
+    assert not out_of_range.successful
+    wrong_type = node.set_parameters([Parameter("sync_queue_size", value="ten")])[0]
+    assert not wrong_type.successful
+    crossed = node.set_parameters([Parameter("min_depth", value=20.0)])[0]
+    assert not crossed.successful and "max_depth" in crossed.reason
+    assert node.config.min_depth == pytest.approx(0.1)
+    ok = node.set_parameters(
+        [Parameter("sync_slop", value=0.2), Parameter("max_depth", value=5.0),
+         Parameter("sync_queue_size", value=3)]
+    )
+    assert all(r.successful for r in ok)
+    assert node.config.sync_slop == pytest.approx(0.2)
+    assert node._pairer.slop_s == pytest.approx(0.2) and node._pairer.queue_size == 3
+    assert node.pipeline.config.max_depth == pytest.approx(5.0)
+    assert node.get_parameter("max_depth").value == pytest.approx(5.0)
+    descriptor = node.describe_parameter("sync_slop")
+    assert descriptor.floating_point_range[0].to_value == pytest.approx(1.0)
+    assert node.describe_parameter("backend").read_only
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("backend", "cuda", "backend"),
+        ("sync_queue_size", 0, "sync_queue_size"),
+        ("output_resolution", "full", "output_resolution"),
+        ("model_path", "/nonexistent/model.onnx", "bridgenet export"),
+        ("model_path", "/tmp/model.txt", ".onnx"),
+    ],
+)
+def test_bad_start_up_parameters_fail_fast(
+    ros_context: Any, test_model_path: Path, name: str, value: Any, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        BridgeNetNode(
+            context=ros_context,
+            parameter_overrides=node_params(test_model_path, **{name: value}),
+        )
+
+
+# --------------------------------------------------------------------------- diagnostics
+
+def test_diagnostics_report_rates_latency_and_counters(
+    make_harness: Callable[..., Any],
+) -> None:
+    harness = make_harness(diagnostics_period=0.3, namespace="/diag")
+    harness.wait_connected()
+    for _ in range(3):
+        stamp = int(harness.client.get_clock().now().nanoseconds)  # real "now": latency > 0
+        harness.publish_pair(*_good_pair(stamp))
+        harness.wait_output(stamp)
+
+    def latest_status() -> Any:
+        with harness.lock:
+            for array in reversed(harness.diagnostics):
+                for status in array.status:
+                    if status.name == "diag/bridgenet: depth super-resolution":
+                        return status
+        return None
+
+    harness.wait_for(
+        lambda: latest_status() is not None
+        and dict((kv.key, kv.value) for kv in latest_status().values)["outputs"] == "3",
+        20, "diagnostics after 3 outputs",
+    )
+    values = {kv.key: kv.value for kv in latest_status().values}
+    assert values["backend"] == "torch"
+    assert values["model"].endswith("bridgenet_test.pt")
+    for key in ("rgb rate (Hz)", "depth rate (Hz)", "output rate (Hz)"):
+        assert float(values[key]) > 0
+    assert 0 < float(values["latency p50 (ms)"]) <= float(values["latency p95 (ms)"])
+    assert 0 < float(values["inference p50 (ms)"]) < float(values["latency p95 (ms)"])
+    assert values["dropped_busy"] == "0" and values["unsupported_encoding"] == "0"
+
+
+# --------------------------------------------------------------------------- shutdown
+
+def test_destroy_node_leaves_no_thread(ros_context: Any, test_model_path: Path) -> None:
+    before = set(threading.enumerate())
+    node = BridgeNetNode(context=ros_context, parameter_overrides=node_params(test_model_path))
+    assert node.worker_alive
+    started = set(threading.enumerate()) - before
+    assert any(t.name == "bridgenet_inference" for t in started)
+    node.destroy_node()
+    assert not node.worker_alive
+    assert not any(t.is_alive() for t in started if t.name == "bridgenet_inference")
