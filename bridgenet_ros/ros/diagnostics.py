@@ -117,6 +117,7 @@ def summarize(
     output_rate: float,
     latency_ms: WindowStats,
     inference_ms: WindowStats,
+    pipeline_ms: WindowStats,
     counters: Mapping[str, int],
     backend: str,
     model: str,
@@ -135,6 +136,7 @@ def summarize(
         output_rate: ``depth_sr`` messages per second.
         latency_ms: input stamp -> publish latencies.
         inference_ms: backend inference times.
+        pipeline_ms: whole pipeline times (pre-processing + inference + post-processing).
         counters: drop and problem counters since start-up (name -> count).
         backend: backend name.
         model: model file.
@@ -158,6 +160,7 @@ def summarize(
         ("latency p95 (ms)", _fmt(latency_ms.percentile(95))),
         ("inference p50 (ms)", _fmt(inference_ms.percentile(50))),
         ("inference p95 (ms)", _fmt(inference_ms.percentile(95))),
+        ("pipeline p50 (ms)", _fmt(pipeline_ms.percentile(50))),
         ("backend", backend),
         ("model", model),
     ]

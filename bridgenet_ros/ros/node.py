@@ -185,6 +185,7 @@ class BridgeNetNode(Node):
         self.output_rate = RateMeter()
         self.latency_ms = WindowStats()
         self.inference_ms = WindowStats()
+        self.pipeline_ms = WindowStats()
         self._period_marks = (0, 0, 0)
 
         self._pairer: ApproximateTimePairer[Any] = ApproximateTimePairer(
@@ -341,6 +342,7 @@ class BridgeNetNode(Node):
             return
         if result.depth_range is not None:
             self.inference_ms.add(result.timings_ms["inference"])
+            self.pipeline_ms.add(sum(result.timings_ms.values()))
         header = rgb_msg.header
         out_h, out_w = result.depth_sr.shape
         info_out = self._camera_info_for(frame.camera_info, rgb.shape[:2], (out_h, out_w), header)
@@ -453,6 +455,7 @@ class BridgeNetNode(Node):
             output_rate=self.output_rate.rate(),
             latency_ms=self.latency_ms,
             inference_ms=self.inference_ms,
+            pipeline_ms=self.pipeline_ms,
             counters=counters,
             backend=self.backend_name,
             model=self.model_label,

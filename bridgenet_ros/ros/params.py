@@ -321,8 +321,8 @@ def resolve_model_path(config: NodeConfig) -> Path:
     path = Path(config.model_path).expanduser() if config.model_path else default_model_path()
     if not path.is_file():
         raise ConfigError(
-            f"model file {path} does not exist. Create one with `bridgenet export "
-            f"--checkpoint <ckpt.pt> --output {path}` (or `make demo` for the shipped lite "
+            f"model file {path} does not exist. Create it with `bridgenet export --model "
+            f"<checkpoint.pt> --out {path}` (or run `make demo`, which builds the shipped lite "
             "model), or set the model_path parameter to an existing .onnx, .pt or .engine file"
         )
     return path
