@@ -307,7 +307,7 @@ def default_model_path() -> Path:
     else:
         try:
             return Path(get_package_share_directory(PACKAGE)) / "models" / DEFAULT_MODEL_NAME
-        except PackageNotFoundError:
+        except (PackageNotFoundError, OSError):  # not installed / AMENT_PREFIX_PATH unset
             pass
     return Path(__file__).resolve().parents[2] / "models" / DEFAULT_MODEL_NAME
 

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Rate meter, window percentiles and the diagnostic summary."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bridgenet_ros.ros.diagnostics import (
+    ERROR,
+    OK,
+    WARN,
+    RateMeter,
+    WindowStats,
+    summarize,
+    to_diagnostic_array,
+)
+
+
+def test_rate_meter_window() -> None:
+    meter = RateMeter(window_s=1.0)
+    for k in range(11):
+        meter.tick(100.0 + k * 0.1)  # 10 Hz
+    assert meter.rate(101.0) == pytest.approx(10.0)
+    assert meter.total == 11
+    assert meter.rate(105.0) == 0.0  # all expired
+
+
+def test_window_stats_percentiles() -> None:
+    stats = WindowStats(size=100)
+    assert math.isnan(stats.percentile(50))
+    for value in range(1, 201):
+        stats.add(value)
+    assert len(stats) == 100  # oldest 100 gone
+    assert stats.percentile(50) == pytest.approx(150.5)
+    assert stats.percentile(95) == pytest.approx(195.05)
+
+
+def _summary(**kw: int) -> object:
+    latency, inference, pipeline = WindowStats(), WindowStats(), WindowStats()
+    latency.add(30.0)
+    inference.add(20.0)
+    pipeline.add(25.0)
+    args = dict(new_outputs=5, new_inputs=10, new_problems=0)
+    args.update(kw)
+    return summarize(
+        rgb_rate=30.0, depth_rate=30.0, output_rate=15.0, latency_ms=latency,
+        inference_ms=inference, pipeline_ms=pipeline, counters={"dropped_busy": 3},
+        backend="onnxruntime", model="m.onnx", **args,
+    )
+
+
+def test_summary_levels_and_values() -> None:
+    ok = _summary()
+    assert ok.level == OK and ok.message == "running"
+    values = dict(ok.values)
+    assert values["latency p50 (ms)"] == "30.0" and values["inference p50 (ms)"] == "20.0"
+    assert values["dropped_busy"] == "3" and values["backend"] == "onnxruntime"
+    assert _summary(new_inputs=0).level == WARN
+    assert _summary(new_outputs=0).level == ERROR
+    assert _summary(new_problems=2).level == WARN
+
+
+def test_diagnostic_array_message() -> None:
+    pytest.importorskip("diagnostic_msgs", reason="diagnostic_msgs (ROS wheels) not installed")
+    from builtin_interfaces.msg import Time
+
+    array = to_diagnostic_array(_summary(new_problems=1), name="bridgenet: x",
+                                hardware_id="cpu", stamp=Time(sec=3))
+    status = array.status[0]
+    assert status.level == bytes([WARN]) and status.name == "bridgenet: x"
+    assert array.header.stamp.sec == 3
+    assert {kv.key for kv in status.values} >= {"rgb rate (Hz)", "latency p95 (ms)", "model"}

@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: Apache-2.0
+"""NodeConfig validation, descriptors and model path resolution."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bridgenet_ros.errors import ConfigError
+from bridgenet_ros.ros.params import (
+    PARAMETERS,
+    NodeConfig,
+    config_from_mapping,
+    default_model_path,
+    resolve_model_path,
+)
+
+
+def test_defaults_are_valid_and_cover_every_parameter() -> None:
+    config = NodeConfig()
+    assert {spec.name for spec in PARAMETERS} == set(vars(config))
+    assert config.output_resolution == "rgb" and config.backend == "auto"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"backend": "cuda"}, r"backend='cuda': expected one of"),
+        ({"precision": "int4"}, "precision"),
+        ({"output_resolution": "full"}, "output_resolution"),
+        ({"sync_queue_size": 0}, r"sync_queue_size=0: must be >= 1"),
+        ({"sync_queue_size": 2.5}, "expected an integer"),
+        ({"sync_queue_size": True}, "expected an integer"),
+        ({"sync_slop": -0.1}, "sync_slop"),
+        ({"sync_slop": float("nan")}, "finite"),
+        ({"diagnostics_period": 0.0}, "diagnostics_period"),
+        ({"min_depth": 5.0, "max_depth": 4.0}, "must be below max_depth"),
+        ({"model_height": 480}, "both be 0"),
+        ({"model_path": "model.tflite"}, r"\.onnx"),
+        ({"publish_mde": "yes"}, "true or false"),
+        ({"max_input_pixels": 0}, "max_input_pixels"),
+    ],
+)
+def test_invalid_values_name_field_and_value(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        NodeConfig().replace(**changes)
+
+
+def test_valid_changes_and_int_to_float() -> None:
+    config = NodeConfig().replace(sync_slop=0, model_height=480, model_width=640,
+                                  model_path="x.engine")
+    assert isinstance(config.sync_slop, float) and config.model_width == 640
+
+
+def test_unknown_names_are_rejected() -> None:
+    with pytest.raises(ConfigError, match="unknown parameter"):
+        config_from_mapping({"sync_slope": 0.1})
+    with pytest.raises(ConfigError, match="unknown parameter"):
+        NodeConfig().replace(sync_slope=0.1)
+
+
+def test_read_only_split() -> None:
+    read_only = {spec.name for spec in PARAMETERS if spec.read_only}
+    assert read_only == {
+        "model_path", "backend", "precision", "engine_cache_dir", "force_engine_rebuild",
+        "model_height", "model_width", "output_resolution",
+    }
+
+
+def test_descriptors_carry_ranges_and_read_only() -> None:
+    pytest.importorskip("rcl_interfaces", reason="rcl_interfaces (ROS wheels) not installed")
+    from bridgenet_ros.ros.params import descriptor_for
+
+    by_name = {spec.name: descriptor_for(spec) for spec in PARAMETERS}
+    assert by_name["backend"].read_only and "tensorrt" in by_name["backend"].additional_constraints
+    assert by_name["sync_queue_size"].integer_range[0].from_value == 1
+    assert by_name["sync_slop"].floating_point_range[0].to_value == pytest.approx(1.0)
+    assert not by_name["min_depth"].read_only
+
+
+def test_model_path_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AMENT_PREFIX_PATH", raising=False)
+    repo_default = default_model_path()
+    assert repo_default == Path(__file__).resolve().parents[2] / "models" / "bridgenet_lite.onnx"
+    pytest.importorskip("ament_index_python", reason="ament_index_python not installed")
+    index = tmp_path / "prefix" / "share" / "ament_index" / "resource_index" / "packages"
+    index.mkdir(parents=True)
+    (index / "bridgenet_ros").write_text("")
+    monkeypatch.setenv("AMENT_PREFIX_PATH", str(tmp_path / "prefix"))
+    assert default_model_path() == (
+        tmp_path / "prefix" / "share" / "bridgenet_ros" / "models" / "bridgenet_lite.onnx"
+    )
+    model = tmp_path / "m.onnx"
+    model.write_bytes(b"x")
+    assert resolve_model_path(NodeConfig(model_path=str(model))) == model
+    missing = tmp_path / "none.onnx"
+    with pytest.raises(ConfigError, match=r"does not exist.*bridgenet export --model"):
+        resolve_model_path(NodeConfig(model_path=str(missing)))
