@@ -137,7 +137,7 @@ class RosbagRGBD(Sequence[RGBDSample]):
         try:
             reader = AnyReader([self.path])
             reader.open()
-        except Exception as err:  # noqa: BLE001 - rosbags raises several unrelated types
+        except Exception as err:  # rosbags raises several unrelated types; re-raised below
             raise DataError(
                 f"{self.path}: cannot open bag ({type(err).__name__}: {err}); expected a "
                 "rosbag2 directory with metadata.yaml and a .db3 or .mcap file"
