@@ -204,7 +204,11 @@ def replay_bag(
     gt_by_stamp: dict[int, np.ndarray] = {}
     # frames waiting for a ground-truth message with their stamp: stamp -> (record, sr, up, sample)
     waiting: dict[int, tuple[FrameRecord, np.ndarray, np.ndarray, FrameSample | None]] = {}
-    out = _OutBag(opts.out_bag, source) if opts.out_bag is not None else None
+    try:
+        out = _OutBag(opts.out_bag, source) if opts.out_bag is not None else None
+    except DataError:
+        source.close()
+        raise
     instr_s = 0.0
     gt_count = 0
 

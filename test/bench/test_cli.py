@@ -121,7 +121,8 @@ def test_demo_smoke(
     assert (out / "sample_bag" / "metadata.yaml").is_file()
     assert (out / "sample_bag_sr" / "metadata.yaml").is_file()
     # a second run replaces its own outputs instead of failing on the existing bag
-    assert main(args) == 0
+    assert main([a if a != "3" else "2" for a in args]) == 0
+    assert json.loads((out / "report" / "report.json").read_text())["frames"] == 2
 
 
 def test_demo_without_model_says_what_to_do(

@@ -198,3 +198,11 @@ def test_jittered_offset_bag_from_writer_pairs_every_frame(
     write_bag(bag, flat_frames(4), BagWriteOptions(depth_offset_ms=8, depth_jitter_ms=3))
     result = replay_bag(bag, pipeline, ReplayOptions(samples=1))
     assert result.pairs_made == 4 and result.skipped == {}
+
+
+def test_out_bag_must_not_exist(
+    pipeline: Any, bag_factory: Callable[..., Path], tmp_path: Path
+) -> None:
+    (tmp_path / "out").mkdir()
+    with pytest.raises(DataError, match="--out-bag .* already exists"):
+        replay_bag(bag_factory("sqlite3"), pipeline, ReplayOptions(out_bag=tmp_path / "out"))
