@@ -134,3 +134,49 @@ def test_demo_without_model_says_what_to_do(
     assert main(["demo", "--out", str(tmp_path / "o"), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "no shipped model" in err and "--model" in err
+
+
+def test_make_bag_from_folder_with_real_lr(tmp_path: Path) -> None:
+    import numpy as np
+    from PIL import Image
+    from rosbags.highlevel import AnyReader
+
+    from bridgenet_ros.ros.codec import image_msg_to_array
+
+    rng = np.random.default_rng(0)
+    for sub in ("rgb", "depth", "lr"):
+        (tmp_path / "set" / sub).mkdir(parents=True)
+    lr_mm = rng.integers(500, 4000, (24, 32), dtype=np.uint16)
+    for stem in ("a", "b"):
+        Image.fromarray(rng.integers(0, 255, (96, 128, 3), dtype=np.uint8)).save(
+            tmp_path / "set" / "rgb" / f"{stem}.png")
+        Image.fromarray(rng.integers(500, 4000, (96, 128), dtype=np.uint16)).save(
+            tmp_path / "set" / "depth" / f"{stem}.png")
+        Image.fromarray(lr_mm).save(tmp_path / "set" / "lr" / f"{stem}.png")
+    bag = tmp_path / "bag"
+    assert main(["make-bag", "--data", str(tmp_path / "set"), "--out", str(bag), "--lr-dir",
+                 "lr", "--depth-scale", "0.001", "--no-progress"]) == 0
+    with AnyReader([bag]) as reader:
+        conns = [c for c in reader.connections if c.topic.endswith("image_rect_raw")]
+        depths = [image_msg_to_array(reader.deserialize(raw, c.msgtype))
+                  for c, _, raw in reader.messages(conns)]
+    assert len(depths) == 2
+    np.testing.assert_array_equal(depths[0], lr_mm)  # the real LR, millimetres unchanged
+
+
+@pytest.mark.parametrize("name", ["nyu_v2", "middlebury"])
+def test_make_bag_from_shared_sets(name: str, shared_data: Path, tmp_path: Path) -> None:
+    from rosbags.highlevel import AnyReader
+
+    if not (shared_data / name).is_dir():
+        pytest.skip(f"{shared_data / name} is absent")
+    bag = tmp_path / "bag"
+    assert main(["make-bag", "--data", name, "--out", str(bag), "--limit", "1", "--scale", "4",
+                 "--no-progress"]) == 0
+    with AnyReader([bag]) as reader:
+        encodings = {c.topic: reader.deserialize(raw, c.msgtype).encoding
+                     for c, _, raw in reader.messages()
+                     if c.msgtype == "sensor_msgs/msg/Image"}
+    # metric sets are 16UC1 millimetres; the unit-less Middlebury maps stay raw 32FC1
+    expected = "32FC1" if name == "middlebury" else "16UC1"
+    assert encodings["/camera/camera/depth/image_rect_raw"] == expected
