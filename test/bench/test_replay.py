@@ -206,3 +206,14 @@ def test_out_bag_must_not_exist(
     (tmp_path / "out").mkdir()
     with pytest.raises(DataError, match="--out-bag .* already exists"):
         replay_bag(bag_factory("sqlite3"), pipeline, ReplayOptions(out_bag=tmp_path / "out"))
+
+
+def test_auto_backend_reports_its_choice(test_checkpoint: Path) -> None:
+    pipe, path, reason = build_node_pipeline(
+        NodeConfig(model_path=str(test_checkpoint), backend="auto"))
+    try:
+        assert path == test_checkpoint
+        assert pipe.backend.name == "torch"  # a .pt with no .onnx sibling and no TensorRT
+        assert reason
+    finally:
+        pipe.backend.close()
