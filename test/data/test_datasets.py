@@ -170,3 +170,32 @@ def test_rgbdd_train_val_real(shared_data: Path) -> None:
     assert 0.3 < lo < hi < 10.0  # metres
     val = build_dataset(cfg, "val")
     assert len(val) == 33
+
+
+def test_sensor_model_in_training_samples() -> None:
+    cfg = _config(
+        sensor_model={"random_dropout": 0.3}, sensor_model_prob=1.0, samples_per_epoch=4,
+        scale_range=[2, 2],
+    )
+    dataset = build_dataset(cfg)
+    for i in range(4):
+        arrays = dataset.sample_arrays(i)
+        lr = arrays["depth_lr"]
+        holes = (lr == 0) | np.isnan(lr)
+        assert holes.mean() > 0.1  # dropout reached the LR map
+        assert np.isfinite(arrays["depth_lr_up_norm"]).all()  # holes filled before up-sampling
+        assert arrays["mask_valid"].all()  # the GT of synthetic frames is complete
+
+
+def test_nyu_mat_source(tmp_path: Path) -> None:
+    import h5py
+
+    rng = np.random.default_rng(0)
+    with h5py.File(tmp_path / "nyu.mat", "w") as f:
+        f["images"] = rng.integers(0, 256, (2, 3, 48, 32), dtype=np.uint8)
+        f["depths"] = (1 + rng.random((2, 48, 32))).astype(np.float32)
+    cfg = _config(sources=[{"kind": "nyu_mat", "path": str(tmp_path / "nyu.mat")}],
+                  crop_hw=[32, 32], val_fraction=0.0)
+    sample = build_dataset(cfg)[0]
+    assert sample["depth_hr_norm"].shape == (1, 32, 32)
+    assert 1.0 <= float(sample["depth_range"][0]) < float(sample["depth_range"][1]) <= 2.0

@@ -120,3 +120,20 @@ def test_bad_topics_and_missing_bag(tmp_path: Path) -> None:
 def test_pair_by_stamp_one_to_one() -> None:
     pairs = pair_by_stamp([0, 100, 200], [5, 95, 96, 400], 10)
     assert pairs == [(0, 0), (1, 2)]  # 96 is closer to 100 than 95; 400 has no partner
+
+
+def test_rosbag_source_in_dataset(tmp_path: Path) -> None:
+    from bridgenet_ros.config_io import from_mapping
+    from bridgenet_ros.data.datasets import DataConfig, build_dataset
+
+    bag = tmp_path / "bag"
+    _write_bag(bag, StoragePlugin.MCAP)
+    cfg = from_mapping(DataConfig, {
+        "sources": [{"kind": "rosbag", "path": str(bag), "rgb_topic": "/cam/color",
+                     "depth_topic": "/cam/depth", "max_dt_s": 0.01}],
+        "crop_hw": [4, 8], "stride": 4, "samples_per_epoch": 3, "scale_range": [2, 2],
+        "val_fraction": 0.0,
+    })
+    sample = build_dataset(cfg)[0]
+    assert sample["rgb"].shape == (3, 4, 8)
+    assert 0.5 <= float(sample["depth_range"][0]) and float(sample["depth_range"][1]) <= 4.0
