@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     import rclpy
     from diagnostic_msgs.msg import DiagnosticArray
     from rclpy.executors import SingleThreadedExecutor
-    from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+    from rclpy.qos import QoSProfile, ReliabilityPolicy
     from sensor_msgs.msg import Image
 
     from bridgenet_ros.ros.codec import array_to_image_fields
@@ -80,13 +80,18 @@ def main(argv: list[str] | None = None) -> int:
         "-r", "__ns:=/bench", "-p", f"model_path:={model_path}",
         "-p", f"backend:={args.backend}", "-p", "diagnostics_period:=0.5",
         "-p", "publish_mde:=false",
+        # Large best-effort samples can be lost under load; a lost frame would stall this
+        # closed loop, so the bench asks the node (QoS override) for reliable inputs.
+        "-p", "qos_overrides./bench/rgb/image.subscription.reliability:=reliable",
+        "-p", "qos_overrides./bench/depth/image.subscription.reliability:=reliable",
     ]
     proc = subprocess.Popen(node_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True)
     rclpy.init()
     client = rclpy.create_node("bench_client", namespace="/bench")
-    pub_rgb = client.create_publisher(Image, "rgb/image", qos_profile_sensor_data)
-    pub_depth = client.create_publisher(Image, "depth/image", qos_profile_sensor_data)
+    reliable = QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE)
+    pub_rgb = client.create_publisher(Image, "rgb/image", reliable)
+    pub_depth = client.create_publisher(Image, "depth/image", reliable)
     arrivals: dict[int, int] = {}
     diagnostics: list[dict[str, str]] = []
     cond = threading.Condition()
@@ -103,10 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                 with cond:
                     diagnostics.append({kv.key: kv.value for kv in status.values})
 
-    client.create_subscription(
-        Image, "depth_sr/image", on_output, QoSProfile(depth=5,
-                                                       reliability=ReliabilityPolicy.RELIABLE)
-    )
+    client.create_subscription(Image, "depth_sr/image", on_output, reliable)
     client.create_subscription(DiagnosticArray, "/diagnostics", on_diag, 10)
     executor = SingleThreadedExecutor()
     executor.add_node(client)
@@ -148,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
             pub_rgb.publish(rgb_msg)
             pub_depth.publish(depth_msg)
             with cond:
-                if not cond.wait_for(lambda s=stamp: s in arrivals, timeout=120):
+                arrived = cond.wait_for(lambda: stamp in arrivals, timeout=120)  # noqa: B023
+                if not arrived:
                     print(f"error: no output for frame {k}", file=sys.stderr)
                     return 1
                 if k >= args.warmup:

@@ -87,6 +87,7 @@ def test_model_path_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     index = tmp_path / "prefix" / "share" / "ament_index" / "resource_index" / "packages"
     index.mkdir(parents=True)
     (index / "bridgenet_ros").write_text("")
+    (tmp_path / "prefix" / "share" / "bridgenet_ros").mkdir()
     monkeypatch.setenv("AMENT_PREFIX_PATH", str(tmp_path / "prefix"))
     assert default_model_path() == (
         tmp_path / "prefix" / "share" / "bridgenet_ros" / "models" / "bridgenet_lite.onnx"
