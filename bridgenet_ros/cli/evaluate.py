@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: Apache-2.0
+r"""``bridgenet eval``: score models and baselines on an RGB-D set through the runtime pipeline.
+
+Examples::
+
+    bridgenet eval --data rgbdd --split val --scale 8 --depth-scale 0.1 --crop 6 \
+        --model models/bridgenet_lite.pt --model models/dsr_only.pt --json x8.json
+    bridgenet eval --data rgbdd_realscene --lr-dir lr --depth-scale 0.1 \
+        --model models/bridgenet_lite.pt
+    bridgenet eval --data middlebury --scale 4 --crop 0 --model models/bridgenet_lite.pt
+    bridgenet eval --data rgbdd --split val --tune-guided config/guided_filter.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "evaluate checkpoints vs bicubic and guided-filter baselines (RMSE, MAE, MAD, δ1, AbsRel)"
+
+DEFAULT_GUIDED = "config/guided_filter.yaml"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``bridgenet eval``."""
+    parser.add_argument("--data", required=True,
+                        help="named set (rgbdd, rgbdd_realscene, nyu_v2, middlebury) or folder")
+    parser.add_argument("--data-root", default=None, help="root of the named sets")
+    parser.add_argument("--scale", type=float, default=None,
+                        help="LR = PIL-bicubic down-sampling of the HR depth by this factor")
+    parser.add_argument("--lr-dir", default=None, help="read LR maps from DATA/LR_DIR instead")
+    parser.add_argument("--depth-scale", type=float, default=None,
+                        help="unit of the scores: file value x K (e.g. 0.1: mm -> cm)")
+    parser.add_argument("--crop", type=int, default=6, help="border crop in pixels (default 6)")
+    parser.add_argument("--split", choices=("val", "train", "all"), default="all",
+                        help="group split of the set (RGB-D-D: by capture day)")
+    parser.add_argument("--limit", type=int, default=None, help="at most N images")
+    parser.add_argument("--model", action="append", default=[],
+                        help="checkpoint/ONNX file (repeat to compare several)")
+    parser.add_argument("--backend", choices=("torch", "onnxruntime"), default="torch")
+    parser.add_argument("--baselines", default="bicubic,guided",
+                        help="comma list of bicubic, guided (or 'none')")
+    parser.add_argument("--guided-config", default=DEFAULT_GUIDED,
+                        help=f"tuned guided-filter parameters (default {DEFAULT_GUIDED})")
+    parser.add_argument("--tune-guided", metavar="OUT", default=None,
+                        help="tune the guided filter on this data (use --split val) at the"
+                        " scales of --tune-scales and write the parameters to OUT")
+    parser.add_argument("--tune-scales", default="4,8,16", help="scales for --tune-guided")
+    parser.add_argument("--json", default=None, help="write the results as JSON here")
+    parser.add_argument("--vis", default=None, help="write best/worst comparison PNGs here")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+
+
+def _tune(args: argparse.Namespace) -> int:
+    from bridgenet_ros.eval.baselines import save_guided_params, tune_guided
+    from bridgenet_ros.eval.evaluate import load_eval_frames
+    from bridgenet_ros.eval.metrics import compute_metrics
+    from bridgenet_ros.runtime.pipeline import DepthSRPipeline
+
+    from bridgenet_ros.eval.baselines import PassThroughBackend  # isort: skip
+
+    pipeline = DepthSRPipeline(PassThroughBackend())
+    params = []
+    lines = []
+    for scale in (float(s) for s in args.tune_scales.split(",")):
+        frames, unit = load_eval_frames(
+            args.data, scale=scale, depth_scale=args.depth_scale, split=args.split,
+            root=args.data_root, limit=args.limit,
+        )
+        prepared = [(f.rgb, pipeline.run(f.rgb, f.depth_lr).depth_lr_up, f.depth_hr)
+                    for f in frames]
+
+        def rmse(pred, gt):  # type: ignore[no-untyped-def]
+            return compute_metrics(pred, gt, crop=args.crop, mask=None).rmse
+
+        best, score = tune_guided(prepared, scale, score=rmse)
+        bicubic = sum(rmse(up, gt) for _, up, gt in prepared) / len(prepared)
+        params.append(best)
+        line = (f"x{scale:g}: radius {best.radius}, eps {best.eps:g}: RMSE {score:.4f} {unit}"
+                f" (bicubic {bicubic:.4f}) on {len(prepared)} {args.data}/{args.split} images")
+        lines.append(line)
+        print(line)
+    note = "\n".join([
+        "Guided-filter baseline (cv2.ximgproc.guidedFilter) parameters, tuned by grid search",
+        f"on {args.data} split={args.split} (crop {args.crop} px, mean RMSE):",
+        f"  bridgenet eval --data {args.data} --split {args.split} --tune-guided OUT"
+        f" --tune-scales {args.tune_scales}",
+        *lines,
+    ])
+    save_guided_params(args.tune_guided, params, note)
+    print(f"wrote {args.tune_guided}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Evaluate; print the table; write JSON / PNGs when asked."""
+    import json
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from bridgenet_ros.errors import ConfigError
+    from bridgenet_ros.eval.baselines import load_guided_params
+    from bridgenet_ros.eval.evaluate import (
+        ModelMethod,
+        evaluate_frames,
+        format_table,
+        load_eval_frames,
+    )
+    from bridgenet_ros.runtime.backends.factory import create_backend
+    from bridgenet_ros.runtime.pipeline import DepthSRPipeline
+
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    if args.tune_guided:
+        return _tune(args)
+    baselines = [] if args.baselines in ("", "none") else args.baselines.split(",")
+    guided_params = load_guided_params(args.guided_config) if "guided" in baselines else []
+    frames, unit = load_eval_frames(
+        args.data, scale=args.scale, lr_dir=args.lr_dir, depth_scale=args.depth_scale,
+        split=args.split, root=args.data_root, limit=args.limit,
+    )
+    models: list[ModelMethod] = []
+    for path in args.model:
+        stem = Path(path).stem
+        if any(m.name == stem for m in models):
+            raise ConfigError(f"two --model files share the name {stem!r}; rename one")
+        backend = create_backend(args.backend, path)
+        models.append(ModelMethod(stem, DepthSRPipeline(backend)))
+    report = evaluate_frames(
+        frames, models, baselines=baselines, guided_params=guided_params,
+        scale=None if args.lr_dir else args.scale, crop=args.crop, unit=unit,
+        keep_predictions=bool(args.vis),
+        progress=lambda it: tqdm(list(it), desc="eval", leave=False, mininterval=2.0),
+    )
+    report.extra.update({
+        "data": args.data, "split": args.split,
+        "lr": args.lr_dir if args.lr_dir else "bicubic", "backend": args.backend,
+        "models": {m.name: str(p) for m, p in zip(models, args.model)},
+    })
+    print(format_table(report))
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(report.to_json(), indent=2))
+        print(f"wrote {args.json}")
+    if args.vis:
+        from bridgenet_ros.eval.vis import write_comparisons
+
+        ours = models[0].name if models else ("guided" if "guided" in baselines else "bicubic")
+        written = write_comparisons(report, Path(args.vis), ours=ours)
+        print(f"wrote {len(written)} comparison images to {args.vis}")
+    for m in models:
+        m.pipeline.backend.close()
+    return 0

@@ -1,0 +1,292 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Evaluation of models and baselines on RGB-D folders, through the runtime pipeline.
+
+Every method is scored on the same frames and the same pixels:
+
+- each model runs through :class:`~bridgenet_ros.runtime.pipeline.DepthSRPipeline` (the node's
+  code, any backend);
+- ``bicubic`` is the pipeline's own ``depth_lr_up`` (from the first model's pipeline run, or a
+  pass-through backend when no model is given);
+- ``guided`` filters that same ``depth_lr_up`` with the RGB guide (tuned parameters);
+- pixels are scored where the ground truth is valid and every method's output is finite (the
+  pipeline marks unsupported pixels NaN), after the border crop.
+
+The LR input is the literature's protocol (PIL bicubic down-sampling by ``scale``) unless the set
+provides real LR maps (``lr_dir``). Depth values are ``file value × depth_scale``, which sets the
+unit of RMSE/MAE/MAD (e.g. ``0.1`` turns millimetres into centimetres).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from bridgenet_ros.errors import ConfigError, DataError
+from bridgenet_ros.eval.baselines import GuidedParams, guided_filter_depth, params_for_scale
+from bridgenet_ros.eval.metrics import METRIC_NAMES, MetricAccumulator, compute_metrics
+
+__all__ = [
+    "EvalFrame",
+    "EvalReport",
+    "ModelMethod",
+    "evaluate_frames",
+    "format_table",
+    "load_eval_frames",
+    "unit_label",
+]
+
+#: ``(metres per unit) -> name`` for unit labels
+_UNIT_NAMES = {1.0: "m", 0.01: "cm", 0.001: "mm"}
+
+
+@dataclass(frozen=True)
+class EvalFrame:
+    """One evaluation frame.
+
+    Attributes:
+        name: the file stem.
+        rgb: ``(H, W, 3)`` uint8.
+        depth_hr: ``(H, W)`` float32 ground truth in the evaluation unit; 0/NaN invalid.
+        depth_lr: ``(h, w)`` float32 LR input in the same unit.
+    """
+
+    name: str
+    rgb: np.ndarray
+    depth_hr: np.ndarray
+    depth_lr: np.ndarray
+
+
+@dataclass
+class ModelMethod:
+    """A model scored through the runtime pipeline.
+
+    Attributes:
+        name: column name (the checkpoint stem, e.g. ``bridgenet_lite``).
+        pipeline: a :class:`DepthSRPipeline` around the model's backend.
+    """
+
+    name: str
+    pipeline: Any
+
+
+@dataclass
+class EvalReport:
+    """Per-method means and per-image metrics (the JSON of ``bridgenet eval``)."""
+
+    scale: float | None
+    crop: int
+    unit: str
+    methods: dict[str, dict[str, float]]
+    images: list[dict[str, Any]]
+    extra: dict[str, Any] = field(default_factory=dict)
+    #: per image: predictions by method, kept only when asked (for --vis)
+    predictions: list[dict[str, np.ndarray]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The issue-4 JSON schema (plus ``extra`` keys such as data and split)."""
+        def clean(value: float) -> float | None:
+            return None if value is None or not math.isfinite(value) else float(value)
+
+        return {
+            "scale": self.scale,
+            "crop": self.crop,
+            "unit": self.unit,
+            "methods": {
+                name: {k: (clean(v) if k != "n_images" else int(v)) for k, v in m.items()}
+                for name, m in self.methods.items()
+            },
+            "images": [
+                {k: ({m: clean(v) for m, v in val.items()} if isinstance(val, dict) else val)
+                 for k, val in img.items()}
+                for img in self.images
+            ],
+            **self.extra,
+        }
+
+
+def unit_label(metres_per_unit: float | None) -> str:
+    """``m``/``cm``/``mm`` for a metric unit, ``raw`` for unit-less data, else ``<x> m``."""
+    if metres_per_unit is None:
+        return "raw"
+    for value, name in _UNIT_NAMES.items():
+        if math.isclose(metres_per_unit, value, rel_tol=1e-6):
+            return name
+    return f"{metres_per_unit:g} m"
+
+
+def load_eval_frames(
+    data: str,
+    *,
+    scale: float | None,
+    lr_dir: str | None = None,
+    depth_scale: float | None = None,
+    split: str = "all",
+    root: str | Path | None = None,
+    limit: int | None = None,
+) -> tuple[list[EvalFrame], str]:
+    """Read frames of a named set or folder and build their LR inputs.
+
+    Args:
+        data: a named set (``rgbdd``, ``nyu_v2``...) or a folder with ``rgb/`` and ``depth/``.
+        scale: down-sampling factor of the literature protocol; ignored with ``lr_dir``.
+        lr_dir: sub-folder of real/precomputed LR maps (same stems) instead of ``scale``.
+        depth_scale: unit of the evaluation: file value × ``depth_scale``. Default: the named
+            set's metres (unit-less sets stay raw); for a folder, millimetre files -> metres
+            (``0.001``).
+        split: ``val``, ``train`` or ``all`` (group split by capture day, see data.splits).
+        root: data root of the named sets (default ``../shared/data``).
+        limit: keep at most this many frames, evenly spaced (``None``: all).
+
+    Returns:
+        The frames and the unit label.
+
+    Raises:
+        ConfigError: if neither ``scale`` nor ``lr_dir`` is given.
+        DataError: for unreadable data.
+    """
+    from bridgenet_ros.data.degradation import bicubic_downsample
+    from bridgenet_ros.data.folders import NAMED_SETS, RGBDFolder
+
+    if scale is None and lr_dir is None:
+        raise ConfigError("give --scale S (bicubic LR) or --lr-dir NAME (LR maps in the set)")
+    base = Path(root) if root is not None else None
+    if data in NAMED_SETS:
+        spec = NAMED_SETS[data]
+        from bridgenet_ros.data.folders import DEFAULT_DATA_ROOT
+
+        folder = (base or DEFAULT_DATA_ROOT) / spec.subdir
+        file_metres = spec.depth_scale
+        group_by = spec.group_by
+        lr_dir = lr_dir if lr_dir is not None else None
+    else:
+        folder = Path(data)
+        file_metres = 0.001
+        group_by = "day"
+    if not folder.is_dir():
+        raise DataError(f"{folder}: evaluation data not found (a named set or a folder)")
+    if depth_scale is None:
+        factor: float | None = file_metres
+        unit = unit_label(1.0 if file_metres is not None else None)
+    else:
+        factor = float(depth_scale)
+        unit = unit_label(file_metres / factor if file_metres is not None else None)
+        if file_metres is None:
+            unit = f"raw×{factor:g}"
+    folder_set = RGBDFolder(
+        folder, depth_scale=factor, lr_subdir=lr_dir, group_by=group_by,
+        split=split,  # type: ignore[arg-type]
+        name=data if data in NAMED_SETS else None,
+    )
+    indices = list(range(len(folder_set)))
+    if limit is not None and limit < len(indices):
+        indices = sorted({int(round(i)) for i in np.linspace(0, len(indices) - 1, limit)})
+    frames = []
+    for i in indices:
+        sample = folder_set[i]
+        if lr_dir is not None:
+            assert sample.depth_lr is not None
+            depth_lr = sample.depth_lr.astype(np.float32)
+        else:
+            assert scale is not None
+            depth_lr = bicubic_downsample(sample.depth_hr, float(scale))
+        frames.append(EvalFrame(sample.name, sample.rgb, sample.depth_hr, depth_lr))
+    return frames, unit
+
+
+def evaluate_frames(
+    frames: Iterable[EvalFrame],
+    models: Sequence[ModelMethod],
+    *,
+    baselines: Sequence[str] = ("bicubic", "guided"),
+    guided_params: Sequence[GuidedParams] = (),
+    scale: float | None,
+    crop: int = 6,
+    unit: str = "m",
+    keep_predictions: bool = False,
+    progress: Callable[[Iterable[EvalFrame]], Iterable[EvalFrame]] | None = None,
+) -> EvalReport:
+    """Score models and baselines on frames.
+
+    Args:
+        frames: evaluation frames.
+        models: models with their pipelines (may be empty: baselines only).
+        baselines: any of ``bicubic`` and ``guided``.
+        guided_params: tuned guided-filter parameters (needed for ``guided``).
+        scale: the scale factor (chooses the guided parameters; ``None`` with real LR: the
+            frame's HR/LR width ratio is used).
+        crop: border crop in pixels.
+        unit: label of the depth unit.
+        keep_predictions: keep every prediction (for visualisation).
+        progress: optional wrapper of the frame iterable (e.g. tqdm).
+
+    Returns:
+        The report with per-method means and per-image metrics.
+
+    Raises:
+        ConfigError: for an unknown baseline or missing guided parameters.
+    """
+    from bridgenet_ros.eval.baselines import PassThroughBackend
+    from bridgenet_ros.runtime.pipeline import DepthSRPipeline
+
+    unknown = set(baselines) - {"bicubic", "guided"}
+    if unknown:
+        raise ConfigError(f"unknown baseline(s) {sorted(unknown)}; choose from bicubic, guided")
+    if "guided" in baselines and not guided_params:
+        raise ConfigError("the guided baseline needs tuned parameters (config/guided_filter.yaml)")
+    names = [b for b in ("bicubic", "guided") if b in baselines] + [m.name for m in models]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"method names must be unique, got {names}")
+    bicubic_pipeline = DepthSRPipeline(PassThroughBackend()) if not models else None
+    acc = {name: MetricAccumulator() for name in names}
+    images: list[dict[str, Any]] = []
+    kept: list[dict[str, np.ndarray]] = []
+    iterable = progress(frames) if progress is not None else frames
+    for frame in iterable:
+        preds: dict[str, np.ndarray] = {}
+        depth_lr_up: np.ndarray | None = None
+        for method in models:
+            result = method.pipeline.run(frame.rgb, frame.depth_lr)
+            preds[method.name] = result.depth_sr
+            if depth_lr_up is None:
+                depth_lr_up = result.depth_lr_up
+        if depth_lr_up is None:
+            assert bicubic_pipeline is not None
+            depth_lr_up = bicubic_pipeline.run(frame.rgb, frame.depth_lr).depth_lr_up
+        if "bicubic" in baselines:
+            preds["bicubic"] = depth_lr_up
+        if "guided" in baselines:
+            s = scale if scale is not None else frame.depth_hr.shape[1] / frame.depth_lr.shape[1]
+            p = params_for_scale(guided_params, s)
+            preds["guided"] = guided_filter_depth(frame.rgb, depth_lr_up, p.radius, p.eps)
+        common = np.ones(frame.depth_hr.shape, dtype=bool)
+        for pred in preds.values():
+            common &= np.isfinite(pred)
+        row: dict[str, Any] = {"name": frame.name}
+        for name in names:
+            metrics = compute_metrics(preds[name], frame.depth_hr, crop=crop, mask=common)
+            acc[name].add(metrics)
+            row[name] = metrics.as_dict()
+        images.append(row)
+        if keep_predictions:
+            kept.append({"rgb": frame.rgb, "gt": frame.depth_hr, **preds})
+    methods: dict[str, dict[str, float]] = {}
+    for name in names:
+        means: dict[str, float] = dict(acc[name].mean())
+        means["n_images"] = acc[name].n_images
+        methods[name] = means
+    return EvalReport(scale, crop, unit, methods, images, predictions=kept)
+
+
+def format_table(report: EvalReport) -> str:
+    """A fixed-width text table of the per-method means (one row per method)."""
+    header = f"{'method':24s}" + "".join(f"{n:>10s}" for n in METRIC_NAMES) + f"{'images':>8s}"
+    scale = "real LR" if report.scale is None else f"x{report.scale:g}"
+    lines = [f"{scale}, crop {report.crop} px, RMSE/MAE/MAD in {report.unit}", header]
+    for name, m in report.methods.items():
+        values = "".join(f"{m[n]:10.4f}" for n in METRIC_NAMES)
+        lines.append(f"{name:24s}{values}{int(m['n_images']):8d}")
+    return "\n".join(lines)

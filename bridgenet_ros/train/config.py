@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``TrainConfig``: everything a training run needs, loaded from YAML (``config/train_*.yaml``).
+
+Layout of a training YAML::
+
+    variant: lite              # create_model() name
+    model: {}                  # create_model() overrides
+    data: {...}                # DataConfig mapping of the training mix (bridgenet_ros.data)
+    val: {set: rgbdd, split: val, scales: [4, 8, 16], max_images: 12, crop: 6}
+    steps: 6000
+    batch_size: 8
+    lr: 0.0005
+    ...
+
+Precedence: dataclass defaults < YAML < CLI flags (``merge_overrides``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bridgenet_ros.config_io import from_mapping, load_yaml
+from bridgenet_ros.errors import ConfigError
+
+__all__ = ["SCHEDULES", "TrainConfig", "ValConfig", "load_train_config"]
+
+#: learning-rate schedules understood by the trainer
+SCHEDULES: tuple[str, ...] = ("cosine", "constant")
+
+
+@dataclass(frozen=True)
+class ValConfig:
+    """Validation on real data, run every ``TrainConfig.val_every`` steps.
+
+    Attributes:
+        set: named set (``open_named_set``) or a folder path; ``""`` disables validation.
+        split: ``"val"`` (the data module's validation groups, e.g. RGB-D-D capture days),
+            ``"train"`` or ``"all"``.
+        scales: scale factors evaluated (LR by the literature's bicubic protocol).
+        max_images: at most this many images (evenly spaced over the split) per validation.
+        crop: border crop in pixels before scoring.
+        metric: ``rmse`` or ``mae`` (metres), averaged over scales: chooses the best checkpoint.
+    """
+
+    set: str = "rgbdd"
+    split: str = "val"
+    scales: tuple[float, ...] = (4.0, 8.0, 16.0)
+    max_images: int = 12
+    crop: int = 6
+    metric: str = "rmse"
+
+    def __post_init__(self) -> None:
+        if self.split not in ("val", "train", "all"):
+            raise ConfigError(f"val.split must be val, train or all, got {self.split!r}")
+        if not self.scales or any(float(s) < 1.0 for s in self.scales):
+            raise ConfigError(
+                f"val.scales must be a non-empty list of values >= 1, got {self.scales}"
+            )
+        if self.max_images < 1:
+            raise ConfigError(f"val.max_images must be >= 1, got {self.max_images}")
+        if self.crop < 0:
+            raise ConfigError(f"val.crop must be >= 0 pixels, got {self.crop}")
+        if self.metric not in ("rmse", "mae"):
+            raise ConfigError(f"val.metric must be rmse or mae, got {self.metric!r}")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """A training run (frozen; validated on construction).
+
+    Attributes:
+        variant: model variant for ``create_model`` (``paper``, ``lite``, ``dsr_only``, ``test``).
+        model: ``create_model`` keyword overrides.
+        data: ``DataConfig`` mapping of the training mix (sources, weights, scale range, crop).
+        val: validation settings.
+        steps: optimizer steps in total (the LR schedule spans them).
+        batch_size: samples per step and per process (DDP: global batch = world × this).
+        lr: peak learning rate of AdamW.
+        weight_decay: AdamW weight decay.
+        betas: AdamW betas.
+        schedule: ``cosine`` (linear warm-up then cosine to ``min_lr_ratio × lr``) or
+            ``constant`` (warm-up then flat).
+        warmup_steps: linear warm-up length in steps.
+        min_lr_ratio: final LR of the cosine schedule relative to ``lr``.
+        grad_clip: max global gradient norm; 0 disables clipping.
+        mde_weight: weight of the MDE L1 term (the SR term has weight 1).
+        val_every: validate (and maybe save ``best.pt``) every this many steps; 0 = only at
+            the end.
+        log_every: write a CSV row every this many steps.
+        checkpoint_every: save the resumable state every this many steps (and at the end).
+        seed: seed of Python, numpy and torch (per rank: ``seed + rank``).
+        device: ``auto`` (CUDA when present), ``cpu``, ``cuda`` or ``cuda:N``.
+        num_workers: DataLoader worker processes.
+        threads: torch intra-op threads on CPU (0 = leave torch's default).
+        tensorboard: also write a TensorBoard log (needs the ``tensorboard`` package).
+    """
+
+    variant: str = "lite"
+    model: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    val: ValConfig = field(default_factory=ValConfig)
+    steps: int = 6000
+    batch_size: int = 8
+    lr: float = 5e-4
+    weight_decay: float = 1e-4
+    betas: tuple[float, float] = (0.9, 0.999)
+    schedule: str = "cosine"
+    warmup_steps: int = 200
+    min_lr_ratio: float = 0.02
+    grad_clip: float = 1.0
+    mde_weight: float = 0.5
+    val_every: int = 500
+    log_every: int = 10
+    checkpoint_every: int = 250
+    seed: int = 0
+    device: str = "auto"
+    num_workers: int = 0
+    threads: int = 0
+    tensorboard: bool = False
+
+    def __post_init__(self) -> None:
+        positive = {"steps": self.steps, "batch_size": self.batch_size,
+                    "log_every": self.log_every, "checkpoint_every": self.checkpoint_every}
+        for name, value in positive.items():
+            if not isinstance(value, int) or value < 1:
+                raise ConfigError(f"train.{name} must be an integer >= 1, got {value!r}")
+        non_negative = {"val_every": self.val_every, "warmup_steps": self.warmup_steps,
+                        "num_workers": self.num_workers, "threads": self.threads}
+        for name, value in non_negative.items():
+            if not isinstance(value, int) or value < 0:
+                raise ConfigError(f"train.{name} must be an integer >= 0, got {value!r}")
+        if not self.lr > 0:
+            raise ConfigError(f"train.lr must be > 0, got {self.lr}")
+        if self.weight_decay < 0 or self.grad_clip < 0 or self.mde_weight < 0:
+            raise ConfigError(
+                "train.weight_decay, grad_clip and mde_weight must be >= 0, got"
+                f" {self.weight_decay}, {self.grad_clip}, {self.mde_weight}"
+            )
+        if len(self.betas) != 2 or not all(0.0 <= b < 1.0 for b in self.betas):
+            raise ConfigError(f"train.betas must be two values in [0, 1), got {self.betas}")
+        if self.schedule not in SCHEDULES:
+            raise ConfigError(f"train.schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+        if not 0.0 <= self.min_lr_ratio <= 1.0:
+            raise ConfigError(f"train.min_lr_ratio must be in [0, 1], got {self.min_lr_ratio}")
+        if not (self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")):
+            raise ConfigError(
+                f"train.device must be auto, cpu, cuda or cuda:N, got {self.device!r}"
+            )
+        if not isinstance(self.model, dict) or not isinstance(self.data, dict):
+            raise ConfigError("train.model and train.data must be mappings")
+
+
+def load_train_config(
+    path: str | Path | None, overrides: dict[str, Any] | None = None
+) -> TrainConfig:
+    """Load a ``TrainConfig`` from YAML (or defaults) with top-level overrides applied.
+
+    Args:
+        path: YAML file, or ``None`` for the dataclass defaults.
+        overrides: top-level keys to replace (``None`` values are ignored).
+
+    Raises:
+        ConfigError: on unknown keys, invalid values or an unreadable file.
+    """
+    mapping: dict[str, Any] = load_yaml(path) if path is not None else {}
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            mapping[key] = value
+    return from_mapping(TrainConfig, mapping, where=str(path) if path else "TrainConfig")

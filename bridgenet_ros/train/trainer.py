@@ -1,0 +1,373 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The training loop: AdamW, warm-up + cosine LR, gradient clipping, validation, checkpoints.
+
+Files written in the run folder ``out_dir`` (rank 0 only):
+
+- ``config.yaml``: the resolved :class:`TrainConfig`.
+- ``log.csv`` (+ ``tensorboard/`` when enabled): see :mod:`bridgenet_ros.train.logging`.
+- ``state.pt``: the resumable state (model, optimizer, scheduler, step, best score, RNG).
+- ``last.pt`` / ``best.pt``: deployable checkpoints (``model.save_checkpoint`` format) of the last
+  step and of the best validation score; their metadata holds the config, step and metrics.
+
+``resume=True`` continues from ``state.pt``: the step count, optimizer and scheduler state and the
+best score carry on; the data stream is re-seeded with the step so it does not repeat.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, IterableDataset, RandomSampler
+
+from bridgenet_ros.config_io import to_mapping
+from bridgenet_ros.errors import CheckpointError, ConfigError
+from bridgenet_ros.train.config import TrainConfig
+from bridgenet_ros.train.ddp import (
+    DistInfo,
+    barrier,
+    cleanup_distributed,
+    init_distributed,
+    resolve_device,
+)
+from bridgenet_ros.train.logging import RunLogger
+from bridgenet_ros.train.losses import BridgeNetLoss
+
+__all__ = ["TrainResult", "Validator", "lr_factor", "train"]
+
+#: ``validator(model) -> {"rmse": metres, "mae": metres}`` on the validation split
+Validator = Callable[[nn.Module], Mapping[str, float]]
+
+STATE_FORMAT = "bridgenet_ros.train_state/1"
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Outcome of :func:`train`.
+
+    Attributes:
+        out_dir: the run folder.
+        step: the last completed step.
+        best_score: best validation score (metres; ``inf`` if never validated).
+        losses: training loss of every step run in this call (in order).
+        elapsed_s: wall time of this call in seconds.
+    """
+
+    out_dir: Path
+    step: int
+    best_score: float
+    losses: list[float]
+    elapsed_s: float
+
+
+def lr_factor(step: int, config: TrainConfig) -> float:
+    """LR multiplier at ``step`` (0-based): linear warm-up, then cosine or constant.
+
+    Args:
+        step: optimizer steps already taken.
+        config: schedule, warm-up, total steps and final ratio.
+
+    Returns:
+        A factor in ``(0, 1]`` applied to ``config.lr``.
+    """
+    if config.warmup_steps > 0 and step < config.warmup_steps:
+        return (step + 1) / config.warmup_steps
+    if config.schedule == "constant":
+        return 1.0
+    span = max(1, config.steps - config.warmup_steps)
+    progress = min(1.0, (step - config.warmup_steps) / span)
+    cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
+    return config.min_lr_ratio + (1.0 - config.min_lr_ratio) * cosine
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+    torch.manual_seed(seed)
+
+
+def _batches(
+    dataset: Dataset[Any], config: TrainConfig, seed: int, epoch: int, dist_info: DistInfo
+) -> Iterator[dict[str, torch.Tensor]]:
+    """Endless stream of batches.
+
+    Map-style datasets are shuffled per pass; a dataset with ``set_epoch`` (the data module's
+    ``DepthSRDataset``) draws new random crops/scales every pass, different on every DDP rank
+    (``set_epoch(epoch * world_size + rank)``).
+    """
+    while True:
+        if hasattr(dataset, "set_epoch"):
+            dataset.set_epoch(epoch * dist_info.world_size + dist_info.rank)
+        if isinstance(dataset, IterableDataset):
+            loader: DataLoader[Any] = DataLoader(
+                dataset, batch_size=config.batch_size, num_workers=config.num_workers
+            )
+        else:
+            generator = torch.Generator().manual_seed(seed + epoch)
+            sampler = RandomSampler(dataset, generator=generator)  # type: ignore[arg-type]
+            loader = DataLoader(
+                dataset, batch_size=config.batch_size, sampler=sampler,
+                num_workers=config.num_workers, drop_last=True,
+            )
+        n = 0
+        for batch in loader:
+            n += 1
+            yield batch
+        if n == 0:
+            raise ConfigError(
+                f"the training dataset yields no full batch of {config.batch_size}; lower"
+                " train.batch_size or raise data.samples_per_epoch"
+            )
+        epoch += 1
+
+
+def _build_model(config: TrainConfig) -> nn.Module:
+    from bridgenet_ros.model import create_model
+
+    return create_model(config.variant, **config.model)
+
+
+def _build_dataset(config: TrainConfig, stride: int) -> Dataset[Any]:
+    from bridgenet_ros.config_io import from_mapping
+    from bridgenet_ros.data.datasets import DataConfig, build_dataset
+
+    data = dict(config.data)
+    data.setdefault("stride", stride)
+    data_config = from_mapping(DataConfig, data, where="train.data")
+    if data_config.stride % stride:
+        raise ConfigError(
+            f"train.data.stride={data_config.stride} is not a multiple of the model stride"
+            f" {stride}"
+        )
+    return build_dataset(data_config, "train")
+
+
+def _unwrap(model: nn.Module) -> nn.Module:
+    return model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
+
+
+def _save_model(path: Path, model: Any, metadata: dict[str, Any]) -> None:
+    from bridgenet_ros.model import save_checkpoint
+
+    save_checkpoint(path, model, metadata)  # atomic
+
+
+def _save_state(path: Path, state: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
+
+
+def _load_state(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise CheckpointError(f"cannot resume: {path} does not exist; start without --resume")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:
+        raise CheckpointError(
+            f"cannot resume: {path} is not a readable train state: {err}"
+        ) from err
+    if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+        raise CheckpointError(f"cannot resume: {path} is not a {STATE_FORMAT} file")
+    return state
+
+
+def train(
+    config: TrainConfig,
+    out_dir: str | Path,
+    *,
+    resume: bool = False,
+    max_steps: int | None = None,
+    dataset: Dataset[Any] | None = None,
+    validator: Validator | None = None,
+    progress: bool = True,
+) -> TrainResult:
+    """Train a model as described by ``config``.
+
+    Args:
+        config: the run's configuration.
+        out_dir: run folder (created).
+        resume: continue from ``out_dir/state.pt``.
+        max_steps: stop after this step (counted from 0 across resumes) even if
+            ``config.steps`` is larger; the LR schedule still spans ``config.steps``.
+        dataset: training samples (the contract's dict of tensors); default
+            ``build_dataset(config.data)``.
+        validator: validation function; default: real-data validation from ``config.val``
+            (none when ``config.val.set`` is empty).
+        progress: show a tqdm progress bar (rank 0).
+
+    Returns:
+        The final step, best score, per-step losses and wall time.
+
+    Raises:
+        CheckpointError: if ``resume`` is set but the state is missing or unreadable.
+        ConfigError: on an inconsistent configuration.
+    """
+    from tqdm import tqdm
+
+    t_start = time.perf_counter()
+    out = Path(out_dir)
+    device = resolve_device(config.device)
+    owned_group = not (torch.distributed.is_available() and torch.distributed.is_initialized())
+    dist_info: DistInfo = init_distributed(device)
+    if device.type == "cuda" and config.device in ("auto", "cuda"):
+        device = torch.device("cuda", dist_info.local_rank)
+        torch.cuda.set_device(device)
+    if config.threads > 0 and device.type == "cpu":
+        torch.set_num_threads(config.threads)
+    _seed_everything(config.seed + dist_info.rank)
+
+    model = _build_model(config)
+    stride = int(getattr(model, "stride", 1))
+    if dataset is None:
+        dataset = _build_dataset(config, stride)
+    if validator is None and config.val.set and dist_info.is_main:
+        from bridgenet_ros.train.validation import build_validator
+
+        validator = build_validator(config.val, device=device)
+    model.to(device)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.lr, betas=tuple(config.betas),  # type: ignore[arg-type]
+        weight_decay=config.weight_decay,
+    )
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, config))
+
+    step = 0
+    best = math.inf
+    if resume:
+        state = _load_state(out / "state.pt")
+        if state["variant"] != config.variant:
+            raise ConfigError(
+                f"cannot resume a {state['variant']!r} run with variant {config.variant!r}"
+            )
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        step = int(state["step"])
+        best = float(state["best"])
+        _seed_everything(config.seed + dist_info.rank + 7919 * step)
+
+    train_model: nn.Module = model
+    if dist_info.enabled:
+        train_model = nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None
+        )
+    criterion = BridgeNetLoss(config.mde_weight)
+    end = min(config.steps, max_steps) if max_steps is not None else config.steps
+
+    logger: RunLogger | None = None
+    if dist_info.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+        import yaml
+
+        (out / "config.yaml").write_text(yaml.safe_dump(to_mapping(config), sort_keys=False))
+        logger = RunLogger(out, tensorboard=config.tensorboard)
+
+    def metadata(metrics: Mapping[str, float] | None) -> dict[str, Any]:
+        return {
+            "train_config": to_mapping(config),
+            "step": step,
+            "val_metrics_m": dict(metrics) if metrics else None,
+            "val_set": config.val.set,
+            "val_split": config.val.split,
+            "val_scales": list(config.val.scales),
+            "train_time_s": elapsed_total + (time.perf_counter() - t_start),
+            "world_size": dist_info.world_size,
+            "distributed": dist_info.enabled,
+        }
+
+    def save_state() -> None:
+        _save_state(out / "state.pt", {
+            "format": STATE_FORMAT,
+            "variant": config.variant,
+            "step": step,
+            "best": best,
+            "elapsed_s": elapsed_total + (time.perf_counter() - t_start),
+            "model": _unwrap(train_model).state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+        })
+
+    elapsed_total = float(state.get("elapsed_s", 0.0)) if resume else 0.0
+    losses: list[float] = []
+    # a resumed run continues with fresh samples: the pass counter restarts at `step`
+    batches = _batches(dataset, config, config.seed + 1000 * dist_info.rank, step, dist_info)
+    bar = tqdm(
+        total=end, initial=step, disable=not (progress and dist_info.is_main),
+        desc=f"train {config.variant}", dynamic_ncols=True, mininterval=2.0,
+    )
+    last_metrics: Mapping[str, float] | None = None
+    t_window = time.perf_counter()
+    steps_window = 0
+    try:
+        while step < end:
+            batch = next(batches)
+            rgb = batch["rgb"].to(device, non_blocking=True)
+            lr_up = batch["depth_lr_up_norm"].to(device, non_blocking=True)
+            target = batch["depth_hr_norm"].to(device, non_blocking=True)
+            mask = batch["mask_valid"].to(device, non_blocking=True)
+            train_model.train()
+            outputs = train_model(rgb, lr_up)
+            terms = criterion(outputs, target, mask)
+            optimizer.zero_grad(set_to_none=True)
+            terms.total.backward()
+            grad_norm = (
+                float(nn.utils.clip_grad_norm_(train_model.parameters(), config.grad_clip))
+                if config.grad_clip > 0 else math.nan
+            )
+            optimizer.step()
+            scheduler.step()
+            step += 1
+            steps_window += 1
+            loss_value = float(terms.total.detach())
+            if not math.isfinite(loss_value):
+                raise ConfigError(
+                    f"training diverged at step {step} (loss {loss_value}); lower train.lr"
+                    f" (now {config.lr}) or raise train.grad_clip"
+                )
+            losses.append(loss_value)
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss_value:.4f}", refresh=False)
+            if logger is not None and (step % config.log_every == 0 or step == end):
+                now = time.perf_counter()
+                logger.log(
+                    step, "train", loss=loss_value, loss_sr=terms.sr, loss_mde=terms.mde,
+                    lr=optimizer.param_groups[0]["lr"], grad_norm=grad_norm,
+                    steps_per_s=steps_window / max(now - t_window, 1e-9),
+                    elapsed_s=elapsed_total + now - t_start,
+                )
+                t_window, steps_window = now, 0
+            do_val = validator is not None and (
+                (config.val_every > 0 and step % config.val_every == 0) or step == end
+            )
+            if dist_info.is_main and do_val and validator is not None:
+                model.eval()
+                with torch.no_grad():
+                    last_metrics = dict(validator(model))
+                score = float(last_metrics[config.val.metric])
+                assert logger is not None
+                logger.log(step, "val", val_rmse_m=float(last_metrics["rmse"]),
+                           val_mae_m=float(last_metrics["mae"]),
+                           elapsed_s=elapsed_total + time.perf_counter() - t_start)
+                bar.write(f"step {step}: val rmse {last_metrics['rmse']:.4f} m, "
+                          f"mae {last_metrics['mae']:.4f} m (best {min(best, score):.4f})")
+                if score < best:
+                    best = score
+                    _save_model(out / "best.pt", model, metadata(last_metrics))
+            if dist_info.is_main and (step % config.checkpoint_every == 0 or step == end):
+                save_state()
+                _save_model(out / "last.pt", model, metadata(last_metrics))
+            barrier(dist_info)
+    finally:
+        bar.close()
+        if logger is not None:
+            logger.close()
+        cleanup_distributed(dist_info, owned=owned_group)
+    return TrainResult(out, step, best, losses, time.perf_counter() - t_start)

@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Training loop: a tiny model overfits a fixed batch, resume continues, CLI, DDP world size 1."""
+
+from __future__ import annotations
+
+import math
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+import torch.distributed as dist
+from torch.utils.data import Dataset
+
+from bridgenet_ros.cli.main import main
+from bridgenet_ros.errors import CheckpointError
+from bridgenet_ros.model import load_checkpoint, load_model
+from bridgenet_ros.train.config import TrainConfig, ValConfig
+from bridgenet_ros.train.logging import read_csv_log
+from bridgenet_ros.train.trainer import train
+
+SIZE = 32  # a multiple of the test variant's stride
+
+
+class FixedBatch(Dataset[dict[str, torch.Tensor]]):
+    """Always the same two samples: a blurred step edge as input, the sharp edge as target."""
+
+    def __init__(self) -> None:
+        gen = torch.Generator().manual_seed(0)
+        x = torch.linspace(0, 1, SIZE).view(1, SIZE).expand(SIZE, SIZE)
+        sharp = (x > 0.5).float()
+        blurred = torch.sigmoid((x - 0.5) * 8.0)
+        rgb = torch.stack([sharp, 1 - sharp, 0.5 * torch.ones_like(sharp)])
+        self.items = []
+        for flip in (False, True):
+            s, b, r = (sharp, blurred, rgb) if not flip else (
+                sharp.flip(-1), blurred.flip(-1), rgb.flip(-1))
+            mask = torch.ones(1, SIZE, SIZE)
+            mask[0, 0, :4] = 0.0  # a few invalid target pixels
+            self.items.append({
+                "rgb": (r + 0.02 * torch.rand(r.shape, generator=gen)).clamp(0, 1),
+                "depth_lr_up_norm": b[None].clone(),
+                "depth_hr_norm": s[None].clone(),
+                "mask_valid": mask,
+                "depth_range": torch.tensor([1.0, 2.0]),
+                "scale": torch.tensor(4.0),
+            })
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        return self.items[index]
+
+
+def tiny_config(**overrides: Any) -> TrainConfig:
+    base: dict[str, Any] = dict(
+        variant="test", val=ValConfig(set=""), steps=40, batch_size=2, lr=3e-3,
+        warmup_steps=0, schedule="constant", grad_clip=5.0, val_every=0, log_every=1,
+        checkpoint_every=5, device="cpu", threads=2, mde_weight=0.5,
+    )
+    base.update(overrides)
+    return TrainConfig(**base)
+
+
+def test_loss_falls_on_a_fixed_batch(tmp_path: Path) -> None:
+    result = train(tiny_config(), tmp_path, dataset=FixedBatch(), progress=False)
+    first = sum(result.losses[:5]) / 5
+    last = sum(result.losses[-5:]) / 5
+    assert result.step == 40
+    assert last < 0.6 * first, (first, last)
+    rows = read_csv_log(tmp_path / "log.csv")
+    assert [int(r["step"]) for r in rows if r["kind"] == "train"] == list(range(1, 41))
+    model = load_model(tmp_path / "last.pt")
+    assert model.metadata["step"] == 40
+    assert model.metadata["train_config"]["variant"] == "test"
+
+
+def test_validation_keeps_best_checkpoint(tmp_path: Path) -> None:
+    scores = iter([0.5, 0.2, 0.3])
+
+    def validator(model: torch.nn.Module) -> dict[str, float]:
+        value = next(scores)
+        return {"rmse": value, "mae": value / 2}
+
+    result = train(tiny_config(steps=6, val_every=2), tmp_path, dataset=FixedBatch(),
+                   validator=validator, progress=False)
+    assert result.best_score == pytest.approx(0.2)
+    best = load_checkpoint(tmp_path / "best.pt")
+    assert best["metadata"]["step"] == 4
+    assert best["metadata"]["val_metrics_m"]["rmse"] == pytest.approx(0.2)
+    vals = [r for r in read_csv_log(tmp_path / "log.csv") if r["kind"] == "val"]
+    assert [int(r["step"]) for r in vals] == [2, 4, 6]
+
+
+def test_resume_continues_step_count_and_optimizer(tmp_path: Path) -> None:
+    config = tiny_config(steps=10, schedule="cosine", warmup_steps=2)
+    first = train(config, tmp_path, max_steps=5, dataset=FixedBatch(), progress=False)
+    assert first.step == 5
+    state = torch.load(tmp_path / "state.pt", weights_only=True)
+    assert state["step"] == 5 and state["scheduler"]["last_epoch"] == 5
+    assert state["optimizer"]["state"], "optimizer moments must be saved"
+    second = train(config, tmp_path, resume=True, dataset=FixedBatch(), progress=False)
+    assert second.step == 10 and len(second.losses) == 5
+    state = torch.load(tmp_path / "state.pt", weights_only=True)
+    assert state["scheduler"]["last_epoch"] == 10
+    steps = [int(r["step"]) for r in read_csv_log(tmp_path / "log.csv") if r["kind"] == "train"]
+    assert steps == list(range(1, 11))
+    # AdamW step counters continued rather than restarting at 0
+    assert all(float(s["step"]) == 10 for s in state["optimizer"]["state"].values())
+
+
+def test_resume_without_state_fails(tmp_path: Path) -> None:
+    with pytest.raises(CheckpointError, match="state.pt"):
+        train(tiny_config(), tmp_path, resume=True, dataset=FixedBatch(), progress=False)
+
+
+def test_cli_train_on_synthetic_data(tmp_path: Path) -> None:
+    config = tmp_path / "tiny.yaml"
+    config.write_text(
+        "variant: test\n"
+        "data:\n"
+        "  sources: [{kind: synthetic, height: 64, width: 64, length: 8}]\n"
+        "  crop_hw: [32, 32]\n"
+        "  scale_range: [2.0, 5.5]\n"
+        "  samples_per_epoch: 4\n"
+        "val: {set: ''}\n"
+        "steps: 3\nbatch_size: 2\nwarmup_steps: 1\nlog_every: 1\ndevice: cpu\n"
+    )
+    out = tmp_path / "run"
+    assert main(["train", "--config", str(config), "--out", str(out), "--no-progress"]) == 0
+    assert load_model(out / "last.pt").metadata["step"] == 3
+    assert main(["train", "--config", str(config), "--out", str(tmp_path / "x"), "--resume"]) == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_ddp_world_size_one_like_torchrun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The torchrun environment (RANK, WORLD_SIZE, ...) starts a gloo group and wraps in DDP."""
+    for key, value in {"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "1",
+                       "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(_free_port())}.items():
+        monkeypatch.setenv(key, value)
+    result = train(tiny_config(steps=4), tmp_path, dataset=FixedBatch(), progress=False)
+    assert result.step == 4 and all(math.isfinite(v) for v in result.losses)
+    meta = load_checkpoint(tmp_path / "last.pt")["metadata"]
+    assert meta["distributed"] is True and meta["world_size"] == 1
+    # the group the trainer created is destroyed again
+    assert not dist.is_initialized()
+    # the DDP-wrapped model was unwrapped before saving: keys have no "module." prefix
+    assert not any(k.startswith("module.") for k in load_checkpoint(tmp_path / "last.pt")
+                   ["state_dict"])
