@@ -98,14 +98,22 @@ def run_live_bench(bag: str | Path, options: LiveOptions | None = None) -> dict[
         The live report dictionary (``mode: live``; latencies in ms).
 
     Raises:
+        ConfigError: rclpy is not importable.
         DataError: bad bag, or no node subscribed/published within the discovery timeout (the
             message says how to start one).
     """
-    import rclpy
-    from rclpy.context import Context
-    from rclpy.executors import SingleThreadedExecutor
-    from rclpy.qos import QoSProfile, ReliabilityPolicy
-    from sensor_msgs.msg import CameraInfo, Image
+    try:
+        import rclpy
+        from rclpy.context import Context
+        from rclpy.executors import SingleThreadedExecutor
+        from rclpy.qos import QoSProfile, ReliabilityPolicy
+        from sensor_msgs.msg import CameraInfo, Image
+    except ImportError as err:
+        raise ConfigError(
+            f"--live needs rclpy and sensor_msgs ({err}); source a ROS 2 installation or "
+            "`pip install -r requirements.txt` (ros-jazzy-rclpy wheels), or drop --live for the "
+            "offline replay"
+        ) from err
 
     opts = options or LiveOptions()
     items = _load(bag, opts.topics)

@@ -92,3 +92,23 @@ def test_live_without_node_is_a_clear_error(bag_factory: Callable[..., Path]) ->
                        LiveOptions(topics=topics, output_topic="/nobody/depth_sr/image",
                                    discovery_timeout_s=1.5))
     assert time.monotonic() - start < 30
+
+
+def test_live_without_rclpy_is_a_usage_error(
+    bag_factory: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builtins
+
+    from bridgenet_ros.bench.live import run_live_bench
+    from bridgenet_ros.errors import ConfigError
+
+    real_import = builtins.__import__
+
+    def no_rclpy(name: str, *args: object, **kwargs: object) -> object:
+        if name == "rclpy" or name.startswith("rclpy."):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_rclpy)
+    with pytest.raises(ConfigError, match="--live needs rclpy"):
+        run_live_bench(bag_factory("sqlite3"))
