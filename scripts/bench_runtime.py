@@ -16,9 +16,14 @@ the onnxruntime vs torch inference speed ratio.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 from pathlib import Path
+
+# numpy's BLAS only does small matrix products here (resizes, hole filling); its own thread pool
+# competing with torch/onnxruntime threads costs 10-30x on a loaded 2-core machine.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 
@@ -88,6 +93,7 @@ def main() -> None:
         }
         results = {name: _bench(DepthSRPipeline(b, config), frames, args.warmup)
                    for name, b in backends.items()}
+    print(f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
     print(f"variant {args.variant}, {args.height}x{args.width}, LR /4 with 5 % holes, "
           f"{args.frames} frames (medians), {args.threads} threads, ORT opt {args.opt_level}")
     print("| backend | preprocess ms | inference ms | postprocess ms | pre+post % of inference |")
