@@ -17,6 +17,7 @@ GFLOP/s of a 1024×1024 float32 matmul measured in the same run with the same th
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import time
@@ -65,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(0)
 
     print(f"# torch {torch.__version__}, {args.threads} threads, {platform.processor() or '?'} "
-          f"({platform.machine()}), median of {args.runs} after {args.warmup} warm-up runs")
+          f"({platform.machine()}), {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f}, median of {args.runs} after {args.warmup} warm-up runs")
     reference = matmul_gflops(args.runs)
     print(f"float32 1024x1024 matmul: {reference:.1f} GFLOP/s")
     print()
@@ -93,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         gflops = 2.0 * macs / seconds / 1e9
         print(f"| {name} | {height}x{width} | {macs / 1e9:.2f} | {seconds * 1e3:.1f} | "
               f"{gflops:.1f} | {gflops / reference:.3f} |", flush=True)
-    print(f"float32 1024x1024 matmul after the runs: {matmul_gflops(args.runs):.1f} GFLOP/s")
+    print(f"float32 1024x1024 matmul after the runs: {matmul_gflops(args.runs):.1f} GFLOP/s; "
+          f"load average {os.getloadavg()[0]:.1f}")
     return 0
 
 
