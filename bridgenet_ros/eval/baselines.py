@@ -149,8 +149,8 @@ def save_guided_params(path: str | Path, params: Sequence[GuidedParams], note: s
 def tune_guided(
     frames: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
     scale: float,
-    radii: Sequence[int] = (2, 4, 8, 12, 16, 24),
-    eps_values: Sequence[float] = (1e-4, 1e-3, 1e-2, 3e-2, 1e-1),
+    radii: Sequence[int] = (2, 4, 8, 16),
+    eps_values: Sequence[float] = (1e-3, 1e-2, 1e-1),
     score: Callable[[np.ndarray, np.ndarray], float] | None = None,
 ) -> tuple[GuidedParams, float]:
     """Grid-search radius and eps minimizing the mean RMSE on validation frames.
