@@ -31,7 +31,10 @@ def _without_grad(model: BridgeNet, prefix: str = "") -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("name", variant_names())
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.slow) if n == "paper" else n for n in variant_names()],
+)
 def test_every_parameter_gets_a_gradient(name: str) -> None:
     model = create_model(name)
     # The smallest legal size (16 = stride) keeps paper's 32 trunk blocks and lite fast.
