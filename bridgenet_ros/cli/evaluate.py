@@ -83,7 +83,8 @@ def _tune(args: argparse.Namespace) -> int:
         "Guided-filter baseline (cv2.ximgproc.guidedFilter) parameters, tuned by grid search",
         f"on {args.data} split={args.split} (crop {args.crop} px, mean RMSE):",
         f"  bridgenet eval --data {args.data} --split {args.split} --tune-guided OUT"
-        f" --tune-scales {args.tune_scales}",
+        f" --tune-scales {args.tune_scales} --crop {args.crop}"
+        f" --depth-scale {args.depth_scale} --limit {args.limit}",
         *lines,
     ])
     save_guided_params(args.tune_guided, params, note)
