@@ -157,3 +157,18 @@ def test_real_tensorrt(test_onnx: Path, tmp_path: Path) -> None:
     ref = create_backend("onnxruntime", test_onnx).infer(rgb, depth)
     np.testing.assert_allclose(sr, ref[0], atol=1e-3)
     backend.close()
+
+
+def test_cuda_python_binding(
+    test_onnx: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bridgenet_ros.runtime.backends.factory import create_backend
+
+    _install.install_fakes(monkeypatch, "10.3.0", cuda_python=True)
+    backend = create_backend("tensorrt", test_onnx, cache_dir=tmp_path, input_hw=(16, 32),
+                             cuda_api="cuda-python")
+    rgb, depth = _inputs(16, 32)
+    sr, _ = backend.infer(rgb, depth)
+    ref = create_backend("onnxruntime", test_onnx).infer(rgb, depth)
+    np.testing.assert_allclose(sr, ref[0], atol=1e-6)
+    backend.close()

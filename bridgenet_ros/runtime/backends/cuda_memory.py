@@ -206,6 +206,9 @@ class CudaPythonMemory:
         for ptr in self._allocs:
             self._check(self._rt.cudaFree(ptr), "cudaFree")
         self._allocs.clear()
+        if self._stream is not None:
+            self._check(self._rt.cudaStreamDestroy(self._stream), "cudaStreamDestroy")
+            self._stream = None
 
 
 def open_cuda(api: str = "auto", device_id: int = 0) -> CudaMemory:
