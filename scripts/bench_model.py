@@ -89,9 +89,12 @@ def main(argv: list[str] | None = None) -> int:
         rgb, depth = torch.rand(1, 3, height, width), torch.rand(1, 1, height, width)
         macs = (macs_480[name] if (height, width) == (480, 640)
                 else count_macs(model, rgb, depth))
+        def forward(m: torch.nn.Module = model, r: torch.Tensor = rgb,
+                    d: torch.Tensor = depth) -> object:
+            return m(r, d)
+
         with torch.inference_mode():
-            seconds = _median_seconds(lambda m=model, r=rgb, d=depth: m(r, d),
-                                      args.runs, args.warmup)
+            seconds = _median_seconds(forward, args.runs, args.warmup)
         gflops = 2.0 * macs / seconds / 1e9
         print(f"| {name} | {height}x{width} | {macs / 1e9:.2f} | {seconds * 1e3:.1f} | "
               f"{gflops:.1f} | {gflops / reference:.3f} |", flush=True)
