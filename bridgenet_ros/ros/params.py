@@ -315,14 +315,20 @@ def default_model_path() -> Path:
 def resolve_model_path(config: NodeConfig) -> Path:
     """The model file to load: ``config.model_path`` or :func:`default_model_path`.
 
+    When ``model_path`` is empty and the default ``.onnx`` is absent but the ``.pt`` checkpoint
+    beside it exists (a source checkout), the checkpoint is used.
+
     Raises:
         ConfigError: the file does not exist (the message says how to create it).
     """
     path = Path(config.model_path).expanduser() if config.model_path else default_model_path()
+    if not config.model_path and not path.is_file() and path.with_suffix(".pt").is_file():
+        # A source checkout ships the checkpoint; the ONNX file is built from it.
+        return path.with_suffix(".pt")
     if not path.is_file():
         raise ConfigError(
             f"model file {path} does not exist. Create it with `bridgenet export --model "
-            f"<checkpoint.pt> --out {path}` (or run `make demo`, which builds the shipped lite "
-            "model), or set the model_path parameter to an existing .onnx, .pt or .engine file"
+            f"<checkpoint.pt, e.g. models/bridgenet_lite.pt> --out {path}`, or set the "
+            "model_path parameter to an existing .onnx, .pt or .engine file"
         )
     return path

@@ -98,3 +98,18 @@ def test_model_path_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     missing = tmp_path / "none.onnx"
     with pytest.raises(ConfigError, match=r"does not exist.*bridgenet export --model"):
         resolve_model_path(NodeConfig(model_path=str(missing)))
+
+
+def test_default_falls_back_to_shipped_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bridgenet_ros.ros.params as params
+
+    onnx = tmp_path / "bridgenet_lite.onnx"
+    monkeypatch.setattr(params, "default_model_path", lambda: onnx)
+    with pytest.raises(ConfigError, match="does not exist"):
+        resolve_model_path(NodeConfig())
+    onnx.with_suffix(".pt").write_bytes(b"x")
+    assert resolve_model_path(NodeConfig()) == onnx.with_suffix(".pt")
+    onnx.write_bytes(b"x")
+    assert resolve_model_path(NodeConfig()) == onnx
