@@ -95,20 +95,20 @@ def test_validation_keeps_best_checkpoint(tmp_path: Path) -> None:
 
 
 def test_resume_continues_step_count_and_optimizer(tmp_path: Path) -> None:
-    config = tiny_config(steps=10, schedule="cosine", warmup_steps=2)
-    first = train(config, tmp_path, max_steps=5, dataset=FixedBatch(), progress=False)
-    assert first.step == 5
+    config = tiny_config(steps=6, schedule="cosine", warmup_steps=2, checkpoint_every=3)
+    first = train(config, tmp_path, max_steps=3, dataset=FixedBatch(), progress=False)
+    assert first.step == 3
     state = torch.load(tmp_path / "state.pt", weights_only=True)
-    assert state["step"] == 5 and state["scheduler"]["last_epoch"] == 5
+    assert state["step"] == 3 and state["scheduler"]["last_epoch"] == 3
     assert state["optimizer"]["state"], "optimizer moments must be saved"
     second = train(config, tmp_path, resume=True, dataset=FixedBatch(), progress=False)
-    assert second.step == 10 and len(second.losses) == 5
+    assert second.step == 6 and len(second.losses) == 3
     state = torch.load(tmp_path / "state.pt", weights_only=True)
-    assert state["scheduler"]["last_epoch"] == 10
+    assert state["scheduler"]["last_epoch"] == 6
     steps = [int(r["step"]) for r in read_csv_log(tmp_path / "log.csv") if r["kind"] == "train"]
-    assert steps == list(range(1, 11))
+    assert steps == list(range(1, 7))
     # AdamW step counters continued rather than restarting at 0
-    assert all(float(s["step"]) == 10 for s in state["optimizer"]["state"].values())
+    assert all(float(s["step"]) == 6 for s in state["optimizer"]["state"].values())
 
 
 def test_resume_without_state_fails(tmp_path: Path) -> None:
@@ -145,8 +145,8 @@ def test_ddp_world_size_one_like_torchrun(tmp_path: Path, monkeypatch: pytest.Mo
     for key, value in {"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "1",
                        "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(_free_port())}.items():
         monkeypatch.setenv(key, value)
-    result = train(tiny_config(steps=4), tmp_path, dataset=FixedBatch(), progress=False)
-    assert result.step == 4 and all(math.isfinite(v) for v in result.losses)
+    result = train(tiny_config(steps=2), tmp_path, dataset=FixedBatch(), progress=False)
+    assert result.step == 2 and all(math.isfinite(v) for v in result.losses)
     meta = load_checkpoint(tmp_path / "last.pt")["metadata"]
     assert meta["distributed"] is True and meta["world_size"] == 1
     # the group the trainer created is destroyed again
