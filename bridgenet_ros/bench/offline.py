@@ -10,14 +10,12 @@ Pairing uses the node's ``sync_queue_size`` and ``sync_slop``.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from bridgenet_ros.bench.replay import ReplayOptions, ReplayResult, replay_bag
 from bridgenet_ros.bench.topics import BagTopics
-from bridgenet_ros.errors import BridgenetError
 
 __all__ = ["BenchRun", "build_node_pipeline", "run_offline_bench"]
 
@@ -32,49 +30,14 @@ class BenchRun:
 
 
 def build_node_pipeline(config: Any) -> tuple[Any, Path, str]:
-    """Build the pipeline the node would build for ``config`` (a ``NodeConfig``).
+    """Build the pipeline the node builds for ``config`` (a ``NodeConfig``).
 
-    Mirrors ``bridgenet_ros.ros.node.build_pipeline`` (which imports rclpy at module level).
-
-    Returns:
-        ``(pipeline, model_path, auto_reason)``; ``auto_reason`` is empty unless the backend
-        was ``auto``.
-
-    Raises:
-        ConfigError: missing model file or a file the backend cannot run.
-        BridgenetError: the backend cannot load the model.
+    Delegates to :func:`bridgenet_ros.ros.pipeline_factory.build_pipeline`, the node's own
+    builder, so the bench measures exactly what the node runs.
     """
-    from bridgenet_ros.ros.params import resolve_model_path
-    from bridgenet_ros.runtime.backends.factory import choose_auto, create_backend
-    from bridgenet_ros.runtime.config import RuntimeConfig
-    from bridgenet_ros.runtime.pipeline import DepthSRPipeline
+    from bridgenet_ros.ros.pipeline_factory import build_pipeline
 
-    path = resolve_model_path(config)
-    options: dict[str, Any] = {}
-    wants_trt = config.backend == "tensorrt" or (
-        config.backend == "auto" and importlib.util.find_spec("tensorrt") is not None
-    )
-    if wants_trt:
-        options["fp16"] = config.precision == "fp16"
-        if config.engine_cache_dir:
-            options["cache_dir"] = str(Path(config.engine_cache_dir).expanduser())
-        if config.force_engine_rebuild:
-            options["force_rebuild"] = True
-    reason = choose_auto(path).reason if config.backend == "auto" else ""
-    backend = create_backend(config.backend, path, **options)
-    runtime = RuntimeConfig(
-        model_height=config.model_height or None,
-        model_width=config.model_width or None,
-        output_resolution=config.output_resolution,
-        min_depth=config.min_depth,
-        max_depth=config.max_depth,
-    )
-    try:
-        pipeline = DepthSRPipeline(backend, runtime)
-    except BridgenetError:
-        backend.close()
-        raise
-    return pipeline, path, reason
+    return build_pipeline(config)
 
 
 def run_offline_bench(

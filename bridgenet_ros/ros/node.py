@@ -24,13 +24,11 @@ from __future__ import annotations
 
 import array
 import dataclasses
-import importlib.util
 import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -59,9 +57,9 @@ from bridgenet_ros.ros.diagnostics import (
 )
 from bridgenet_ros.ros.inference_worker import InferenceWorker
 from bridgenet_ros.ros.pairing import ApproximateTimePairer, Pair
-from bridgenet_ros.ros.params import NodeConfig, declare_parameters, resolve_model_path
+from bridgenet_ros.ros.params import NodeConfig, declare_parameters
+from bridgenet_ros.ros.pipeline_factory import build_pipeline
 from bridgenet_ros.runtime.camera import CameraIntrinsics
-from bridgenet_ros.runtime.config import RuntimeConfig
 from bridgenet_ros.runtime.normalize import valid_mask
 from bridgenet_ros.runtime.pipeline import DepthSRPipeline
 
@@ -87,45 +85,6 @@ PROBLEMS = (
 )
 #: output QoS: reliable (rviz and most tools subscribe reliable), keep the latest two
 OUTPUT_QOS = QoSProfile(depth=2, reliability=ReliabilityPolicy.RELIABLE)
-
-
-def build_pipeline(config: NodeConfig) -> tuple[DepthSRPipeline, Path]:
-    """Load the model and build the runtime pipeline for ``config``.
-
-    Returns:
-        The pipeline and the model file it runs.
-
-    Raises:
-        ConfigError: the model file is missing or does not suit the backend.
-        BridgenetError: the backend cannot load it (``BackendError``, ``CheckpointError``).
-    """
-    from bridgenet_ros.runtime.backends.factory import create_backend
-
-    path = resolve_model_path(config)
-    options: dict[str, Any] = {}
-    wants_trt = config.backend == "tensorrt" or (
-        config.backend == "auto" and importlib.util.find_spec("tensorrt") is not None
-    )
-    if wants_trt:
-        options["fp16"] = config.precision == "fp16"
-        if config.engine_cache_dir:
-            options["cache_dir"] = str(Path(config.engine_cache_dir).expanduser())
-        if config.force_engine_rebuild:
-            options["force_rebuild"] = True
-    backend = create_backend(config.backend, path, **options)
-    runtime = RuntimeConfig(
-        model_height=config.model_height or None,
-        model_width=config.model_width or None,
-        output_resolution=config.output_resolution,  # type: ignore[arg-type]
-        min_depth=config.min_depth,
-        max_depth=config.max_depth,
-    )
-    try:
-        pipeline = DepthSRPipeline(backend, runtime)
-    except BridgenetError:
-        backend.close()
-        raise
-    return pipeline, path
 
 
 @dataclass
@@ -163,7 +122,7 @@ class BridgeNetNode(Node):
         self._closed = False
         self.config: NodeConfig = declare_parameters(self)
         if pipeline is None:
-            pipeline, model_file = build_pipeline(self.config)
+            pipeline, model_file, _ = build_pipeline(self.config)
             self.model_label = str(model_file)
         else:
             self.model_label = self.config.model_path or "<injected pipeline>"

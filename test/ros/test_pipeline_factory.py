@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Node parameters -> backend options and pipeline (shared by the node and the bench)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from bridgenet_ros.errors import ConfigError
+from bridgenet_ros.ros.params import NodeConfig
+from bridgenet_ros.ros.pipeline_factory import backend_options, build_pipeline
+from bridgenet_ros.runtime.backends.tensorrt_backend import TensorRTBackend
+
+
+def test_tensorrt_options_are_names_the_backend_takes() -> None:
+    cfg = NodeConfig(
+        backend="tensorrt", precision="fp16", engine_cache_dir="~/engines",
+        force_engine_rebuild=True,
+    )
+    options = backend_options(cfg)
+    assert options["fp16"] is True and options["force"] is True
+    assert options["cache_dir"] == str(Path("~/engines").expanduser())
+    assert set(options) <= TensorRTBackend.OPTIONS
+
+
+def test_no_tensorrt_options_for_cpu_backends() -> None:
+    assert backend_options(NodeConfig(backend="onnxruntime", force_engine_rebuild=True)) == {}
+    if importlib.util.find_spec("tensorrt") is None:
+        assert backend_options(NodeConfig(backend="auto", force_engine_rebuild=True)) == {}
+
+
+def test_builds_the_configured_pipeline(tmp_path: Path) -> None:
+    from bridgenet_ros.model import create_model, save_checkpoint
+
+    ckpt = tmp_path / "m.pt"
+    save_checkpoint(ckpt, create_model("test"), {})
+    pipeline, path, reason = build_pipeline(
+        NodeConfig(model_path=str(ckpt), backend="torch", model_height=32, model_width=48,
+                   output_resolution="model", min_depth=0.2, max_depth=8.0)
+    )
+    assert path == ckpt and reason == ""
+    assert pipeline.backend.name == "torch"
+    assert pipeline.config.model_hw == (32, 48)
+    assert (pipeline.config.min_depth, pipeline.config.max_depth) == (0.2, 8.0)
+    _, _, auto_reason = build_pipeline(NodeConfig(model_path=str(ckpt), backend="auto"))
+    assert auto_reason
+
+
+def test_missing_model_is_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        build_pipeline(NodeConfig(model_path=str(tmp_path / "none.onnx"), backend="torch"))
