@@ -104,7 +104,9 @@ def bicubic_downsample(
 def upsample_depth(depth_lr: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
     """Bicubic up-sampling of LR depth to the RGB/model grid (the network input).
 
-    Holes are filled with the nearest valid LR value first (bicubic needs finite input).
+    Exactly the runtime pipeline's step
+    (:func:`bridgenet_ros.runtime.pipeline.upsample_depth_lr`: holes filled by normalized
+    convolution, then bicubic), so the network trains on what the robot feeds it.
 
     Args:
         depth_lr: ``(h, w)`` LR depth, invalid = 0/NaN/inf.
@@ -116,7 +118,10 @@ def upsample_depth(depth_lr: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray
     Raises:
         DataError: if no LR pixel is valid.
     """
-    return resize(fill_invalid_nearest(depth_lr), size_hw, "bicubic")
+    from bridgenet_ros.runtime.pipeline import upsample_depth_lr
+
+    depth_lr_up, _ = upsample_depth_lr(np.asarray(depth_lr, dtype=np.float32), size_hw)
+    return depth_lr_up
 
 
 @dataclass(frozen=True)

@@ -104,3 +104,20 @@ def test_sensor_model_config_validation() -> None:
         SensorModelConfig(dark_dropout=1.5)
     with pytest.raises(ConfigError, match="max_depth_m"):
         SensorModelConfig(min_depth_m=5.0, max_depth_m=4.0)
+
+
+def test_training_upsampling_is_the_runtime_step() -> None:
+    """The dataset's network input equals the runtime pipeline's, holes included."""
+    import numpy as np
+
+    from bridgenet_ros.data.degradation import upsample_depth
+    from bridgenet_ros.runtime.pipeline import upsample_depth_lr
+
+    rng = np.random.default_rng(5)
+    depth_lr = (rng.random((12, 16)) * 3 + 0.5).astype(np.float32)
+    depth_lr[3:6, 4:9] = 0.0
+    depth_lr[0, 0] = np.nan
+    ours = upsample_depth(depth_lr, (48, 64))
+    runtime, _ = upsample_depth_lr(depth_lr, (48, 64))
+    np.testing.assert_array_equal(ours, runtime)
+    assert np.isfinite(ours).all()
