@@ -34,7 +34,9 @@ class DepthSRNet(nn.Module):
     * ``dsr_post_blocks`` residual blocks, then the "Downsample" skip of the first conv
       (3 × (3×3 conv + max-pool ×2)) is added;
     * decoder: 3 × (3×3 conv + PixelShuffle ×2) to 1/4, 1/2 and 1 (1 channel); steps 1 and 2
-      are followed by ReLU and their outputs feed CGBdg.
+      are followed by LeakyReLU(0.2) (a plain ReLU here died in training: with the output
+      starting at bicubic, every step-2 unit went negative and the gradient vanished) and
+      their outputs feed CGBdg.
 
     Args:
         config: the network description (only the ``dsr_*`` fields and ``sr_output_scale``
@@ -84,8 +86,8 @@ class DepthSRNet(nn.Module):
         )
         self.decoder = nn.ModuleList(
             [
-                nn.Sequential(conv3x3(ct, 4 * d1), nn.PixelShuffle(2), nn.ReLU()),
-                nn.Sequential(conv3x3(d1, 4 * d2), nn.PixelShuffle(2), nn.ReLU()),
+                nn.Sequential(conv3x3(ct, 4 * d1), nn.PixelShuffle(2), nn.LeakyReLU(0.2)),
+                nn.Sequential(conv3x3(d1, 4 * d2), nn.PixelShuffle(2), nn.LeakyReLU(0.2)),
                 nn.Sequential(conv3x3(d2, 4), nn.PixelShuffle(2)),
             ]
         )

@@ -45,28 +45,43 @@ def _all_modules() -> list[str]:
     return sorted(names)
 
 
-def _forbidden_for(module: str) -> list[str]:
+def _probe(modules: list[str]) -> dict[str, list[str]]:
+    """Import ``modules`` one after another in a fresh interpreter.
+
+    Returns, for each module, the modules that became loaded while importing it (so a
+    forbidden import is blamed on the module that caused it).
+    """
+    code = (
+        "import importlib, json, sys\n"
+        "new = {}\n"
+        f"for name in {modules!r}:\n"
+        "    before = set(sys.modules)\n"
+        "    importlib.import_module(name)\n"
+        "    new[name] = sorted(set(sys.modules) - before)\n"
+        "print(json.dumps(new))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert proc.returncode == 0, f"importing {modules} failed:\n{proc.stderr[-2000:]}"
+    result: dict[str, list[str]] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _rule_of(module: str) -> str:
     best = ""
     for prefix in RULES:
         if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > len(best):
             best = prefix
-    return list(RULES[best])
-
-
-def _probe(module: str) -> list[str]:
-    code = (
-        "import importlib, json, sys\n"
-        f"importlib.import_module({module!r})\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert proc.returncode == 0, f"importing {module} failed:\n{proc.stderr[-2000:]}"
-    return list(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return best
 
 
 MODULES = _all_modules()
+# One interpreter per rule: a module imported after its package was imported still has its own
+# list of newly loaded modules, and the rule is the same for every module of the group.
+GROUPS: dict[str, list[str]] = {}
+for _name in MODULES:
+    GROUPS.setdefault(_rule_of(_name), []).append(_name)
 
 
 def test_package_has_subpackages() -> None:
@@ -74,13 +89,16 @@ def test_package_has_subpackages() -> None:
         assert f"bridgenet_ros.{sub}" in MODULES
 
 
-@pytest.mark.parametrize("module", MODULES)
-def test_import_rules(module: str) -> None:
-    loaded = set(_probe(module))
-    forbidden = _forbidden_for(module)
-    bad = sorted(
-        name
-        for name in forbidden
-        if name in loaded or any(m.startswith(name + ".") for m in loaded)
-    )
-    assert not bad, f"importing {module} imports {bad}; import them lazily inside functions"
+@pytest.mark.parametrize("rule", sorted(GROUPS))
+def test_import_rules(rule: str) -> None:
+    forbidden = RULES[rule]
+    problems = []
+    for module, loaded in _probe(GROUPS[rule]).items():
+        bad = sorted(
+            name
+            for name in forbidden
+            if name in loaded or any(m.startswith(name + ".") for m in loaded)
+        )
+        if bad:
+            problems.append(f"importing {module} imports {bad}")
+    assert not problems, "; ".join(problems) + " -- import them lazily inside functions"

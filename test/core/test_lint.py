@@ -21,7 +21,8 @@ def test_ruff_clean() -> None:
 
 def test_mypy_clean() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "mypy", "--no-incremental", "--cache-dir=/dev/null", "bridgenet_ros"],
+        [sys.executable, "-m", "mypy", "--no-incremental", "--cache-dir=/dev/null",
+         "bridgenet_ros"],
         cwd=ROOT, capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]

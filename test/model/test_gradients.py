@@ -67,3 +67,23 @@ def test_without_bridges_branches_are_independent() -> None:
     model = create_model("test", use_habdg=False, use_cgbdg=False)
     _backward(model, "sr")
     assert all(p.grad is None for p in model.mde.parameters())  # type: ignore[union-attr]
+
+
+def test_dsr_decoder_cannot_die() -> None:
+    """Decoder steps 1-2 keep a gradient even when every pre-activation is negative.
+
+    A plain ReLU there died during training (dsr_only stayed exactly at bicubic): once all
+    step-2 units are negative nothing reaches the encoder again. The leaky activation keeps it.
+    """
+    import torch
+
+    from bridgenet_ros.model import create_model
+
+    model = create_model("dsr_only")
+    for step in (model.dsr.decoder[0], model.dsr.decoder[1]):
+        step[0].bias.data.fill_(-100.0)
+    depth = torch.rand(1, 1, 32, 32)
+    out = model(torch.rand(1, 3, 32, 32), depth)[0]
+    out.sum().backward()
+    grad = model.dsr.first_conv.weight.grad
+    assert grad is not None and float(grad.abs().sum()) > 0.0
