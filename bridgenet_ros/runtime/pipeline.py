@@ -90,6 +90,9 @@ class Preprocessed:
         mask_lr: ``(h, w)`` bool validity of the LR input.
         depth_lr_filled: ``(h, w)`` float32 hole-filled LR depth.
         output_hw: the output grid ``(Ho, Wo)``.
+        depth_lr_up: ``(H, W)`` float32 bicubic-upsampled LR on the (unpadded) model grid, in
+            the input's unit; reused as the bicubic output when the output grid is the model
+            grid.
     """
 
     rgb: np.ndarray
@@ -99,6 +102,7 @@ class Preprocessed:
     mask_lr: np.ndarray
     depth_lr_filled: np.ndarray
     output_hw: tuple[int, int]
+    depth_lr_up: np.ndarray | None = None
 
 
 def check_inputs(rgb: np.ndarray, depth_lr: np.ndarray, aspect_tolerance: float) -> None:
@@ -282,6 +286,7 @@ class DepthSRPipeline:
             mask_lr=mask_lr,
             depth_lr_filled=filled,
             output_hw=self.output_grid(rgb.shape[:2]),
+            depth_lr_up=up,
         )
 
     def postprocess(
@@ -309,7 +314,10 @@ class DepthSRPipeline:
 
         depth_sr = to_output(depth_sr_norm)
         depth_mde = to_output(depth_mde_norm) if depth_mde_norm is not None else None
-        depth_lr_up = resize(pre.depth_lr_filled, out_hw, "bicubic")
+        if pre.depth_lr_up is not None and pre.depth_lr_up.shape == tuple(out_hw):
+            depth_lr_up = pre.depth_lr_up.copy()  # same bicubic map, computed once
+        else:
+            depth_lr_up = resize(pre.depth_lr_filled, out_hw, "bicubic")
         mask = support_mask(pre.mask_lr, out_hw, cfg.support_radius_px)
         mask &= np.isfinite(depth_sr)
         if cfg.min_depth is not None:
