@@ -66,6 +66,8 @@ def generate_launch_description() -> LaunchDescription:
         namespace=LaunchConfiguration("namespace"),
         output="screen",
         emulate_tty=True,
+        # numpy's BLAS threads would fight the inference threads for the cores
+        additional_env={"OPENBLAS_NUM_THREADS": "1"},
         parameters=[
             LaunchConfiguration("params_file"),
             {
