@@ -19,7 +19,7 @@ onnx = pytest.importorskip("onnx", reason="onnx is not installed")
 # Operators TensorRT's ONNX parser supports that this network may use.
 TRT_FRIENDLY = {
     "Add", "AveragePool", "Concat", "Constant", "Conv", "DepthToSpace", "Div", "MaxPool", "Mul",
-    "ReduceMax", "ReduceMean", "Relu", "Resize", "Sigmoid", "Softmax", "Sub",
+    "LeakyRelu", "ReduceMax", "ReduceMean", "Relu", "Resize", "Sigmoid", "Softmax", "Sub",
 }
 # torch >= 2.11's dynamo exporter needs onnxscript's torch_2_11 API (onnxscript >= 0.7).
 HAS_DYNAMO_ONNXSCRIPT = importlib.util.find_spec("onnxscript") is not None and (
