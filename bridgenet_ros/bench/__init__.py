@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bridgenet_ros.bench.bag_reader import BagMessage, BagSource
 from bridgenet_ros.bench.bag_writer import BagFrame, BagWriteOptions, BagWriteSummary, write_bag
-from bridgenet_ros.bench.offline import BenchRun, build_node_pipeline, run_offline_bench
+from bridgenet_ros.bench.offline import BenchRun, run_offline_bench
 from bridgenet_ros.bench.replay import ReplayOptions, ReplayResult, replay_bag
 from bridgenet_ros.bench.report import build_report, write_report
 from bridgenet_ros.bench.topics import OUTPUT_MDE_TOPIC, OUTPUT_SR_TOPIC, BagTopics
@@ -32,7 +32,6 @@ __all__ = [
     "BenchRun",
     "ReplayOptions",
     "ReplayResult",
-    "build_node_pipeline",
     "build_report",
     "replay_bag",
     "run_offline_bench",

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """The offline bench end to end: build the node's pipeline, replay, write the report.
 
-The pipeline is built from a :class:`bridgenet_ros.ros.params.NodeConfig` exactly as the node's
-``build_pipeline`` does (same model resolution, backend factory, backend options and
-``RuntimeConfig``), without importing rclpy, so offline results describe what the node runs.
+The pipeline is built from a :class:`bridgenet_ros.ros.params.NodeConfig` by the node's own
+:func:`bridgenet_ros.ros.pipeline_factory.build_pipeline` (rclpy-free), so offline results
+describe what the node runs.
 Pairing uses the node's ``sync_queue_size`` and ``sync_slop``.
 """
 
@@ -17,7 +17,7 @@ from typing import Any, Callable
 from bridgenet_ros.bench.replay import ReplayOptions, ReplayResult, replay_bag
 from bridgenet_ros.bench.topics import BagTopics
 
-__all__ = ["BenchRun", "build_node_pipeline", "run_offline_bench"]
+__all__ = ["BenchRun", "run_offline_bench"]
 
 
 @dataclass
@@ -27,17 +27,6 @@ class BenchRun:
     report: dict[str, Any]
     files: dict[str, Path]
     result: ReplayResult
-
-
-def build_node_pipeline(config: Any) -> tuple[Any, Path, str]:
-    """Build the pipeline the node builds for ``config`` (a ``NodeConfig``).
-
-    Delegates to :func:`bridgenet_ros.ros.pipeline_factory.build_pipeline`, the node's own
-    builder, so the bench measures exactly what the node runs.
-    """
-    from bridgenet_ros.ros.pipeline_factory import build_pipeline
-
-    return build_pipeline(config)
 
 
 def run_offline_bench(
@@ -65,8 +54,9 @@ def run_offline_bench(
         A :class:`BenchRun`.
     """
     from bridgenet_ros.bench.report import build_report, write_report
+    from bridgenet_ros.ros.pipeline_factory import build_pipeline
 
-    pipeline, model_path, reason = build_node_pipeline(node_config)
+    pipeline, model_path, reason = build_pipeline(node_config)
     try:
         result = replay_bag(
             bag,

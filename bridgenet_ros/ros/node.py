@@ -60,7 +60,6 @@ from bridgenet_ros.ros.pairing import ApproximateTimePairer, Pair
 from bridgenet_ros.ros.params import NodeConfig, declare_parameters
 from bridgenet_ros.ros.pipeline_factory import build_pipeline
 from bridgenet_ros.runtime.camera import CameraIntrinsics
-from bridgenet_ros.runtime.normalize import valid_mask
 from bridgenet_ros.runtime.pipeline import DepthSRPipeline
 
 __all__ = ["BridgeNetNode", "build_pipeline", "main"]
@@ -281,25 +280,18 @@ class BridgeNetNode(Node):
         except DataError as err:
             self._problem("bad_image_size", f"cannot decode the pair: {err}")
             return
-        if depth_lr.shape[0] > rgb.shape[0] or depth_lr.shape[1] > rgb.shape[1]:
-            self._problem(
-                "size_mismatch",
-                f"depth {depth_lr.shape[1]}x{depth_lr.shape[0]} is larger than RGB "
-                f"{rgb.shape[1]}x{rgb.shape[0]}: the depth input must be the low-resolution one",
-            )
-            return
-        if not valid_mask(depth_lr).any():
-            self._problem(
-                "all_invalid_depth",
-                f"depth/image at {depth_msg.header.stamp.sec}.{depth_msg.header.stamp.nanosec:09d}"
-                " has no valid pixel: publishing all-NaN depth",
-            )
         try:
             result = self.pipeline.run(rgb, depth_lr)
         except ShapeError as err:
             self._problem("size_mismatch", f"RGB/depth pair rejected: {err}")
             return
-        if result.depth_range is not None:
+        if result.depth_range is None:  # the pipeline found no valid LR pixel
+            self._problem(
+                "all_invalid_depth",
+                f"depth/image at {depth_msg.header.stamp.sec}.{depth_msg.header.stamp.nanosec:09d}"
+                " has no valid pixel: publishing all-NaN depth",
+            )
+        else:
             self.inference_ms.add(result.timings_ms["inference"])
             self.pipeline_ms.add(sum(result.timings_ms.values()))
         header = rgb_msg.header

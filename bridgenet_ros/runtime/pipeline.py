@@ -132,6 +132,12 @@ def check_inputs(rgb: np.ndarray, depth_lr: np.ndarray, aspect_tolerance: float)
         )
     if min(rgb.shape[:2]) == 0 or min(depth_lr.shape) == 0:
         raise ShapeError(f"empty image: rgb {rgb.shape}, depth_lr {depth_lr.shape}")
+    if depth_lr.shape[0] > rgb.shape[0] or depth_lr.shape[1] > rgb.shape[1]:
+        raise ShapeError(
+            f"depth_lr {depth_lr.shape[1]}x{depth_lr.shape[0]} is larger than rgb "
+            f"{rgb.shape[1]}x{rgb.shape[0]}: the depth input must be the low-resolution one "
+            "(swap the topics/arguments?)"
+        )
     aspect_rgb = rgb.shape[1] / rgb.shape[0]
     aspect_lr = depth_lr.shape[1] / depth_lr.shape[0]
     if abs(aspect_rgb - aspect_lr) > aspect_tolerance * aspect_rgb:

@@ -11,7 +11,6 @@ import pytest
 
 from bridgenet_ros.bench.bag_writer import BagWriteOptions, write_bag
 from bridgenet_ros.bench.messages import camera_info_msg, image_msg, serialize
-from bridgenet_ros.bench.offline import build_node_pipeline
 from bridgenet_ros.bench.replay import ReplayOptions, replay_bag
 from bridgenet_ros.bench.topics import (
     CAMERA_INFO_TYPE,
@@ -22,6 +21,7 @@ from bridgenet_ros.bench.topics import (
 )
 from bridgenet_ros.errors import DataError
 from bridgenet_ros.ros.params import NodeConfig
+from bridgenet_ros.ros.pipeline_factory import build_pipeline as build_node_pipeline
 
 TOPICS = BagTopics()
 MS = 1_000_000

@@ -180,3 +180,17 @@ def test_real_pair_with_torch_backend(shared_data: Path, test_checkpoint: Path) 
     # the bicubic baseline must be close to the HR ground truth on a smooth real scene
     err = np.abs(result.depth_lr_up - depth_hr)[result.mask_valid & (depth_hr > 0)]
     assert np.median(err) < 0.05
+
+
+def test_depth_larger_than_rgb_is_rejected_by_the_pipeline() -> None:
+    """One check for node, bench and eval: the LR input may not exceed the RGB size."""
+    import numpy as np
+    import pytest
+
+    from bridgenet_ros.errors import ShapeError
+    from bridgenet_ros.runtime.pipeline import check_inputs
+
+    rgb = np.zeros((24, 32, 3), np.uint8)
+    check_inputs(rgb, np.ones((24, 32), np.float32), 0.05)
+    with pytest.raises(ShapeError, match="larger than rgb"):
+        check_inputs(rgb, np.ones((48, 64), np.float32), 0.05)
