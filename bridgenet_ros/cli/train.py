@@ -30,6 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=None, help="auto, cpu, cuda or cuda:N")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--seed", type=int, default=None, help="override the seed")
+    parser.add_argument("--num-workers", type=int, default=None,
+                        help="override num_workers (DataLoader processes)")
+    parser.add_argument("--time-budget-s", type=float, default=None,
+                        help="train for about this many seconds: the LR schedule is fitted to "
+                             "the steps that run in it (0 = off; see TrainConfig.time_budget_s)")
     parser.add_argument("--tensorboard", action="store_true", default=None,
                         help="also write a TensorBoard log (needs tensorboard)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -45,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     overrides = {
         "steps": args.steps, "batch_size": args.batch_size, "lr": args.lr,
         "val_every": args.val_every, "device": args.device, "threads": args.threads,
-        "seed": args.seed, "tensorboard": args.tensorboard,
+        "seed": args.seed, "tensorboard": args.tensorboard, "num_workers": args.num_workers,
+        "time_budget_s": args.time_budget_s,
     }
     config = load_train_config(args.config, overrides)
     out = Path(args.out) if args.out else Path("runs") / Path(args.config).stem

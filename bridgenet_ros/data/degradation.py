@@ -144,6 +144,9 @@ class SensorModelConfig:
         flying_pixel_prob: probability that a pixel at a depth edge takes a value between the
             two sides (mixed pixels).
         edge_threshold_m: depth jump that counts as an edge.
+        shift_max_px: misregistration between the depth sensor and the RGB camera: the LR map
+            is shifted by a random sub-pixel offset, uniform in ``[-shift_max_px, shift_max_px]``
+            LR pixels per axis (bilinear, edges repeated, holes moved with the map); 0 disables.
         hole_value: ``zero`` (sensor PNG convention) or ``nan`` (REP 118).
     """
 
@@ -159,6 +162,7 @@ class SensorModelConfig:
     random_dropout: float = 0.005
     flying_pixel_prob: float = 0.3
     edge_threshold_m: float = 0.1
+    shift_max_px: float = 0.0
     hole_value: Literal["zero", "nan"] = "zero"
 
     def __post_init__(self) -> None:
@@ -168,7 +172,8 @@ class SensorModelConfig:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"SensorModelConfig.{name} must be in [0, 1], got {value}")
-        for name in ("noise_a_m", "noise_b_per_m", "quantization_mm", "min_depth_m"):
+        for name in ("noise_a_m", "noise_b_per_m", "quantization_mm", "min_depth_m",
+                     "shift_max_px"):
             if getattr(self, name) < 0.0:
                 value = getattr(self, name)
                 raise ConfigError(f"SensorModelConfig.{name} must be >= 0, got {value}")
@@ -195,8 +200,9 @@ def apply_sensor_model(
 ) -> np.ndarray:
     """Degrade a metric depth map like a real depth sensor.
 
-    Order: flying pixels at edges, Gaussian noise ``sigma(z)``, quantization, then holes from
-    the range limits and the dropout causes. Already-invalid pixels stay invalid.
+    Order: misregistration shift, flying pixels at edges, Gaussian noise ``sigma(z)``,
+    quantization, then holes from the range limits and the dropout causes. Already-invalid pixels
+    stay invalid (and move with the shift).
 
     Args:
         depth: ``(h, w)`` depth in metres, invalid = 0/NaN.
@@ -219,6 +225,9 @@ def apply_sensor_model(
     valid = valid_mask(depth)
     z: np.ndarray = np.where(valid, depth, 0.0).astype(np.float32)
     h, w = z.shape
+
+    if cfg.shift_max_px > 0.0:
+        z, valid = _shift_subpixel(z, valid, rng.uniform(-cfg.shift_max_px, cfg.shift_max_px, 2))
 
     # Flying pixels: at a depth jump, mix the two sides with a random weight.
     if cfg.flying_pixel_prob > 0.0 and h > 1 and w > 1:
@@ -263,3 +272,24 @@ def apply_sensor_model(
     drop |= rng.random((h, w)) < probability
     hole = np.float32(np.nan) if cfg.hole_value == "nan" else np.float32(0.0)
     return np.where(drop, hole, z).astype(np.float32)
+
+
+def _shift_subpixel(
+    depth: np.ndarray, valid: np.ndarray, offset_yx: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shift ``depth`` by ``offset_yx`` pixels (bilinear, edge values repeated).
+
+    A shifted pixel is valid only when every one of its (up to four) bilinear neighbours was
+    valid, so holes never blend into depth values.
+
+    Returns:
+        ``(depth, valid)``: float32 ``(h, w)`` depth with 0 at invalid pixels, and the bool mask.
+    """
+    from scipy import ndimage
+
+    offset = [float(v) for v in offset_yx]
+    filled = fill_invalid_nearest(depth, valid) if valid.any() else depth
+    shifted = ndimage.shift(filled, offset, order=1, mode="nearest").astype(np.float32)
+    hole_weight = ndimage.shift((~valid).astype(np.float32), offset, order=1, mode="nearest")
+    valid_shifted = hole_weight < 1e-6
+    return np.where(valid_shifted, shifted, 0.0).astype(np.float32), valid_shifted

@@ -23,6 +23,7 @@ datasets count and skip those when configured.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Literal, Sequence, overload
@@ -33,6 +34,7 @@ from bridgenet_ros.data.splits import GroupBy, Split, group_for_stem, split_indi
 from bridgenet_ros.errors import DataError
 
 __all__ = [
+    "DATA_ROOT_ENV",
     "DEFAULT_DATA_ROOT",
     "DEPTH_EXTENSIONS",
     "NAMED_SETS",
@@ -61,8 +63,15 @@ UNITS: dict[str, float | None] = {
     "unitless": None,
 }
 
-#: ``../shared/data`` relative to the repository root (the package is installed editable).
-DEFAULT_DATA_ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+#: environment variable naming the data root of the named sets (overrides the default below)
+DATA_ROOT_ENV = "BRIDGENET_DATA_ROOT"
+
+#: ``$BRIDGENET_DATA_ROOT`` when set, else ``../shared/data`` relative to the repository root
+#: (the package is installed editable).
+DEFAULT_DATA_ROOT = Path(
+    os.environ.get(DATA_ROOT_ENV)
+    or Path(__file__).resolve().parents[2].parent / "shared" / "data"
+)
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ _FILTERS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], float]] = {
 }
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=512)  # training draws ~100 LR sizes per crop size and filter
 def resize_weights(in_size: int, out_size: int, method: Filter = "bicubic") -> np.ndarray:
     """Return the ``(out_size, in_size)`` float64 weight matrix PIL uses for one axis.
 

@@ -17,6 +17,7 @@ Precedence: dataclass defaults < YAML < CLI flags (``merge_overrides``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,11 @@ class TrainConfig:
         num_workers: DataLoader worker processes.
         threads: torch intra-op threads on CPU (0 = leave torch's default).
         tensorboard: also write a TensorBoard log (needs the ``tensorboard`` package).
+        time_budget_s: 0 = off; else train for about this many seconds of wall time (counted
+            across resumes): from the measured step rate the trainer shortens the LR schedule
+            to the steps that fit (never beyond ``steps``) and ends there, validated and saved
+            as at a normal end. For a fixed GPU/CPU lease; the step count then depends on the
+            machine's speed (it is recorded in the checkpoint metadata).
     """
 
     variant: str = "lite"
@@ -119,6 +125,7 @@ class TrainConfig:
     num_workers: int = 0
     threads: int = 0
     tensorboard: bool = False
+    time_budget_s: float = 0.0
 
     def __post_init__(self) -> None:
         positive = {"steps": self.steps, "batch_size": self.batch_size,
@@ -131,6 +138,10 @@ class TrainConfig:
         for name, value in non_negative.items():
             if not isinstance(value, int) or value < 0:
                 raise ConfigError(f"train.{name} must be an integer >= 0, got {value!r}")
+        if not (math.isfinite(self.time_budget_s) and self.time_budget_s >= 0):
+            raise ConfigError(
+                f"train.time_budget_s must be >= 0 seconds (0 = off), got {self.time_budget_s}"
+            )
         if not self.lr > 0:
             raise ConfigError(f"train.lr must be > 0, got {self.lr}")
         if self.weight_decay < 0 or self.grad_clip < 0 or self.mde_weight < 0:

@@ -11,6 +11,10 @@ Files written in the run folder ``out_dir`` (rank 0 only):
 
 ``resume=True`` continues from ``state.pt``: the step count, optimizer and scheduler state and the
 best score carry on; the data stream is re-seeded with the step so it does not repeat.
+
+With ``time_budget_s`` the schedule's length is re-estimated from the measured step rate
+(:class:`ScheduleFitter`) so that the run ends, validated and saved, inside the budget; under DDP
+the ranks agree on the smallest estimate.
 """
 
 from __future__ import annotations
@@ -47,6 +51,11 @@ Validator = Callable[[nn.Module], Mapping[str, float]]
 
 STATE_FORMAT = "bridgenet_ros.train_state/1"
 
+#: steps between re-estimates of the schedule length under ``time_budget_s``
+RATE_ESTIMATE_EVERY = 200
+#: ... and at the latest this many seconds (single process only: DDP ranks re-estimate in step)
+RATE_ESTIMATE_MAX_WAIT_S = 30.0
+
 
 @dataclass(frozen=True)
 class TrainResult:
@@ -67,12 +76,14 @@ class TrainResult:
     elapsed_s: float
 
 
-def lr_factor(step: int, config: TrainConfig) -> float:
+def lr_factor(step: int, config: TrainConfig, total_steps: int | None = None) -> float:
     """LR multiplier at ``step`` (0-based): linear warm-up, then cosine or constant.
 
     Args:
         step: optimizer steps already taken.
         config: schedule, warm-up, total steps and final ratio.
+        total_steps: length of the schedule (default ``config.steps``; shorter under
+            ``time_budget_s``).
 
     Returns:
         A factor in ``(0, 1]`` applied to ``config.lr``.
@@ -81,7 +92,8 @@ def lr_factor(step: int, config: TrainConfig) -> float:
         return (step + 1) / config.warmup_steps
     if config.schedule == "constant":
         return 1.0
-    span = max(1, config.steps - config.warmup_steps)
+    total = config.steps if total_steps is None else total_steps
+    span = max(1, total - config.warmup_steps)
     progress = min(1.0, (step - config.warmup_steps) / span)
     cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
     return config.min_lr_ratio + (1.0 - config.min_lr_ratio) * cosine
@@ -147,6 +159,89 @@ def _build_dataset(config: TrainConfig, stride: int) -> Dataset[Any]:
             f" {stride}"
         )
     return build_dataset(data_config, "train")
+
+
+def estimate_schedule_steps(
+    config: TrainConfig,
+    step: int,
+    steps_per_s: float,
+    elapsed_s: float,
+    reserve_s: float,
+) -> int:
+    """Last step that fits ``config.time_budget_s`` at the measured rate (at least ``step + 1``).
+
+    Args:
+        config: ``time_budget_s`` (> 0) and ``steps`` (the upper bound).
+        step: steps taken so far.
+        steps_per_s: measured training rate (validation time included).
+        elapsed_s: wall time spent so far (resumed calls included).
+        reserve_s: time kept for the final validation and save.
+    """
+    remaining = config.time_budget_s - elapsed_s - reserve_s
+    fit = step + int(max(0.0, remaining) * max(steps_per_s, 0.0))
+    return max(step + 1, min(config.steps, fit))
+
+
+class ScheduleFitter:
+    """Fits the LR schedule's length to ``config.time_budget_s`` while training runs.
+
+    The step rate is measured from the 5th step of this call (start-up excluded), validation
+    time included. The length is re-estimated 20 steps after that, then every
+    ``RATE_ESTIMATE_EVERY`` steps, and (single process) at least every
+    ``RATE_ESTIMATE_MAX_WAIT_S`` seconds; it only ever shrinks. The time of the last validation
+    (×1.2) + 2 s is kept for the final validation and save.
+
+    Args:
+        config: ``time_budget_s`` (> 0) and ``steps``.
+        elapsed_before_s: training time of earlier (resumed) calls.
+        distributed: under DDP only step-based re-estimates (the ranks must all take part).
+    """
+
+    def __init__(self, config: TrainConfig, elapsed_before_s: float, distributed: bool) -> None:
+        self.config = config
+        self.elapsed_before_s = elapsed_before_s
+        self.distributed = distributed
+        self.t_start = time.perf_counter()
+        self.steps_seen = 0
+        self.rate_from: tuple[int, float] | None = None
+        self.next_step: int | None = None
+        self.last_check = self.t_start
+        self.val_seconds = 0.0
+
+    def due(self, step: int) -> bool:
+        """Record a finished step; True when the schedule length should be re-estimated."""
+        now = time.perf_counter()
+        self.steps_seen += 1
+        if self.rate_from is None:
+            if self.steps_seen >= 5:
+                self.rate_from = (step, now)
+                self.next_step = step + 20
+            return False
+        assert self.next_step is not None
+        if step >= self.next_step:
+            return True
+        return not self.distributed and now - self.last_check >= RATE_ESTIMATE_MAX_WAIT_S
+
+    def estimate(self, step: int) -> int:
+        """The schedule length that fits the budget at the rate measured so far."""
+        assert self.rate_from is not None
+        now = time.perf_counter()
+        rate = (step - self.rate_from[0]) / max(now - self.rate_from[1], 1e-9)
+        self.next_step = step + RATE_ESTIMATE_EVERY
+        self.last_check = now
+        return estimate_schedule_steps(
+            self.config, step, rate, self.elapsed_before_s + now - self.t_start,
+            2.0 + 1.2 * self.val_seconds,
+        )
+
+
+def _agree_min(value: int, dist_info: DistInfo, device: torch.device) -> int:
+    """The smallest ``value`` over the DDP ranks (``value`` itself without DDP)."""
+    if not dist_info.enabled:
+        return value
+    tensor = torch.tensor([value], dtype=torch.int64, device=device)
+    torch.distributed.all_reduce(tensor, op=torch.distributed.ReduceOp.MIN)
+    return int(tensor.item())
 
 
 def _unwrap(model: nn.Module) -> nn.Module:
@@ -222,6 +317,8 @@ def train(
         torch.cuda.set_device(device)
     if config.threads > 0 and device.type == "cpu":
         torch.set_num_threads(config.threads)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed crop sizes: pick the fastest conv kernels
     _seed_everything(config.seed + dist_info.rank)
 
     model = _build_model(config)
@@ -237,7 +334,10 @@ def train(
         model.parameters(), lr=config.lr, betas=tuple(config.betas),  # type: ignore[arg-type]
         weight_decay=config.weight_decay,
     )
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, config))
+    schedule_steps = config.steps  # shortened under time_budget_s
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: lr_factor(s, config, schedule_steps)
+    )
 
     step = 0
     best = math.inf
@@ -252,6 +352,7 @@ def train(
         scheduler.load_state_dict(state["scheduler"])
         step = int(state["step"])
         best = float(state["best"])
+        schedule_steps = int(state.get("schedule_steps", config.steps))
         _seed_everything(config.seed + dist_info.rank + 7919 * step)
 
     train_model: nn.Module = model
@@ -281,6 +382,7 @@ def train(
             "train_time_s": elapsed_total + (time.perf_counter() - t_start),
             "world_size": dist_info.world_size,
             "distributed": dist_info.enabled,
+            "schedule_steps": schedule_steps,
         }
 
     def save_state() -> None:
@@ -289,6 +391,7 @@ def train(
             "variant": config.variant,
             "step": step,
             "best": best,
+            "schedule_steps": schedule_steps,
             "elapsed_s": elapsed_total + (time.perf_counter() - t_start),
             "model": _unwrap(train_model).state_dict(),
             "optimizer": optimizer.state_dict(),
@@ -306,6 +409,12 @@ def train(
     last_metrics: Mapping[str, float] | None = None
     t_window = time.perf_counter()
     steps_window = 0
+    fitter = (
+        ScheduleFitter(config, elapsed_total, dist_info.enabled)
+        if config.time_budget_s > 0 else None
+    )
+    if fitter is not None:
+        end = min(end, schedule_steps)
     try:
         while step < end:
             batch = next(batches)
@@ -333,6 +442,11 @@ def train(
                     f" (now {config.lr}) or raise train.grad_clip"
                 )
             losses.append(loss_value)
+            if fitter is not None and fitter.due(step):
+                estimate = fitter.estimate(step)
+                schedule_steps = _agree_min(min(schedule_steps, estimate), dist_info, device)
+                end = min(end, schedule_steps)
+                bar.total = end
             bar.update(1)
             bar.set_postfix(loss=f"{loss_value:.4f}", refresh=False)
             if logger is not None and (step % config.log_every == 0 or step == end):
@@ -348,9 +462,12 @@ def train(
                 (config.val_every > 0 and step % config.val_every == 0) or step == end
             )
             if dist_info.is_main and do_val and validator is not None:
+                t_val = time.perf_counter()
                 model.eval()
                 with torch.no_grad():
                     last_metrics = dict(validator(model))
+                if fitter is not None:
+                    fitter.val_seconds = time.perf_counter() - t_val
                 score = float(last_metrics[config.val.metric])
                 assert logger is not None
                 logger.log(step, "val", val_rmse_m=float(last_metrics["rmse"]),

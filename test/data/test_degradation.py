@@ -99,11 +99,40 @@ def test_sensor_model_flying_pixels_and_dark_dropout() -> None:
     assert (apply_sensor_model(depth, np.random.default_rng(0), cfg_dark, dark) == 0).all()
 
 
+def test_sensor_model_shift_moves_edges_and_holes() -> None:
+    """Misregistration moves a depth step by the drawn offset; holes move and never blend."""
+    depth = np.full((32, 32), 1.0, np.float32)
+    depth[:, 16:] = 3.0
+    depth[10, 5] = 0.0  # a hole on the near side
+    clean = dict(
+        noise_a_m=0.0, noise_b_per_m=0.0, quantization_mm=0.0, random_dropout=0.0,
+        grazing_dropout=0.0, far_dropout=0.0, flying_pixel_prob=0.0, dark_dropout=0.0,
+    )
+    np.testing.assert_array_equal(
+        apply_sensor_model(depth, np.random.default_rng(0), SensorModelConfig(**clean)), depth
+    )
+    cfg = SensorModelConfig(**clean, shift_max_px=2.0)
+    offsets = np.random.default_rng(3).uniform(-2.0, 2.0, 2)  # what the model draws first
+    out = apply_sensor_model(depth, np.random.default_rng(3), cfg)
+    dy, dx = offsets
+    row = out[20]
+    edge_x = 15.5 + dx  # the 1 -> 3 step moves right by dx
+    assert (row[: int(np.floor(edge_x))] == 1.0).all()
+    assert (row[int(np.ceil(edge_x)) + 1:] == 3.0).all()
+    holes = np.argwhere(out == 0)
+    assert len(holes) >= 1
+    assert np.abs(holes.mean(axis=0) - (10 + dy, 5 + dx)).max() < 1.0
+    valid = out[out > 0]
+    assert ((valid >= 1.0) & (valid <= 3.0)).all()  # no blend towards 0 at the hole
+
+
 def test_sensor_model_config_validation() -> None:
     with pytest.raises(ConfigError, match="dark_dropout"):
         SensorModelConfig(dark_dropout=1.5)
     with pytest.raises(ConfigError, match="max_depth_m"):
         SensorModelConfig(min_depth_m=5.0, max_depth_m=4.0)
+    with pytest.raises(ConfigError, match="shift_max_px"):
+        SensorModelConfig(shift_max_px=-1.0)
 
 
 def test_training_upsampling_is_the_runtime_step() -> None:

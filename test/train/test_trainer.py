@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from bridgenet_ros.errors import CheckpointError
 from bridgenet_ros.model import load_checkpoint, load_model
 from bridgenet_ros.train.config import TrainConfig, ValConfig
 from bridgenet_ros.train.logging import read_csv_log
-from bridgenet_ros.train.trainer import train
+from bridgenet_ros.train.trainer import estimate_schedule_steps, train
 
 SIZE = 32  # a multiple of the test variant's stride
 
@@ -109,6 +110,44 @@ def test_resume_continues_step_count_and_optimizer(tmp_path: Path) -> None:
     assert steps == list(range(1, 7))
     # AdamW step counters continued rather than restarting at 0
     assert all(float(s["step"]) == 6 for s in state["optimizer"]["state"].values())
+
+
+class SlowBatch(FixedBatch):
+    """``FixedBatch`` that takes 10 ms per sample, like a data loader on a slow machine."""
+
+    def __len__(self) -> int:
+        return 64
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        time.sleep(0.01)
+        return self.items[index % 2]
+
+
+def test_schedule_estimate_fits_the_budget() -> None:
+    config = tiny_config(steps=10_000, time_budget_s=100.0)
+    # 40 s left after a 10 s reserve at 20 steps/s -> 800 more steps
+    assert estimate_schedule_steps(config, 100, 20.0, 50.0, 10.0) == 900
+    assert estimate_schedule_steps(config, 100, 1e6, 0.0, 0.0) == 10_000  # never beyond steps
+    assert estimate_schedule_steps(config, 100, 20.0, 120.0, 10.0) == 101  # over budget: stop
+
+
+def test_time_budget_shortens_the_schedule_and_ends_saved(tmp_path: Path) -> None:
+    config = tiny_config(steps=100_000, time_budget_s=6.0, schedule="cosine", warmup_steps=5,
+                         min_lr_ratio=0.1, log_every=1, checkpoint_every=1000)
+    t0 = time.perf_counter()
+    result = train(config, tmp_path, dataset=SlowBatch(), progress=False)
+    wall = time.perf_counter() - t0
+    assert 20 < result.step < 2000, result.step  # re-estimated, far short of 100k steps
+    assert wall < 6.0 + 20.0, wall
+    rows = [r for r in read_csv_log(tmp_path / "log.csv") if r["kind"] == "train"]
+    assert int(rows[-1]["step"]) == result.step
+    # the cosine reached its end: the last step ran at the final learning rate
+    assert float(rows[-1]["lr"]) == pytest.approx(config.lr * config.min_lr_ratio, rel=1e-6)
+    state = torch.load(tmp_path / "state.pt", weights_only=True)
+    assert state["step"] == state["schedule_steps"] == result.step
+    assert load_model(tmp_path / "last.pt").metadata["schedule_steps"] == result.step
+    with pytest.raises(Exception, match="time_budget_s"):
+        tiny_config(time_budget_s=-1.0)
 
 
 def test_resume_without_state_fails(tmp_path: Path) -> None:
