@@ -9,7 +9,8 @@
 #
 # Results: OUT_DIR/runs.tar.gz (best.pt, last.pt, log.csv, config.yaml of both runs),
 # OUT_DIR/{lite,dsr_only}.log, OUT_DIR/cuda_latency.json. Environment overrides for a dry run
-# on a CPU machine: DEVICE=cpu WORKERS=1 BUDGET_S=40 BENCH=0.
+# on a CPU machine: DEVICE=cpu WORKERS=1 BUDGET_S=40 BENCH=0. STAGE=2 runs the fine-tuning stage
+# (config/train_*_stage2.yaml) from runs/gpu_<variant>/best.pt into runs/gpu_<variant>_stage2.
 set -uo pipefail
 OUT_DIR=${1:-${OUT:-out/gpu}}
 PY=${PYTHON:-python3}
@@ -37,18 +38,23 @@ extra=()
 [[ -n "${DEVICE:-}" ]] && extra+=(--device "$DEVICE")
 [[ -n "${WORKERS:-}" ]] && extra+=(--num-workers "$WORKERS")
 [[ -n "${BUDGET_S:-}" ]] && extra+=(--time-budget-s "$BUDGET_S")
-rm -rf runs/gpu_lite runs/gpu_dsr_only
+suffix=""
+[[ "${STAGE:-1}" == 2 ]] && suffix="_stage2"
 pids=()
 for variant in lite dsr_only; do
-  "$PY" -m bridgenet_ros.cli.main train --config "config/train_${variant}.yaml" \
-    --out "runs/gpu_${variant}" --no-progress "${extra[@]}" >"$OUT_DIR/${variant}.log" 2>&1 &
+  init=()
+  [[ -n "$suffix" ]] && init=(--init "runs/gpu_${variant}/best.pt")
+  rm -rf "runs/gpu_${variant}${suffix}"
+  "$PY" -m bridgenet_ros.cli.main train --config "config/train_${variant}${suffix}.yaml" \
+    --out "runs/gpu_${variant}${suffix}" --no-progress "${init[@]}" "${extra[@]}" \
+    >"$OUT_DIR/${variant}.log" 2>&1 &
   pids+=($!)
 done
 # progress while both run: the last train row of each CSV log every 30 s
 while kill -0 "${pids[@]}" 2>/dev/null; do
   sleep 30
   for variant in lite dsr_only; do
-    row=$(grep ',train,' "runs/gpu_${variant}/log.csv" 2>/dev/null | tail -1)
+    row=$(grep ',train,' "runs/gpu_${variant}${suffix}/log.csv" 2>/dev/null | tail -1)
     echo "$(date +%T) ${variant}: ${row:-starting}"
   done
   command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=utilization.gpu,memory.used \
@@ -59,9 +65,9 @@ for i in 0 1; do wait "${pids[$i]}" || status=1; done
 for variant in lite dsr_only; do
   echo "== ${variant}"; grep -E 'val rmse|trained|Error|error' "$OUT_DIR/${variant}.log" | tail -12
 done
-tar czf "$OUT_DIR/runs.tar.gz" --exclude=state.pt --exclude='*.tmp' runs/gpu_lite runs/gpu_dsr_only
+tar czf "$OUT_DIR/runs.tar.gz" --exclude='*.tmp' "runs/gpu_lite${suffix}" "runs/gpu_dsr_only${suffix}"
 if [[ "${BENCH:-1}" == 1 ]]; then
-  "$PY" scripts/bench_cuda.py --checkpoint runs/gpu_lite/best.pt \
+  "$PY" scripts/bench_cuda.py --checkpoint "runs/gpu_lite${suffix}/best.pt" \
     --checkpoint models/bridgenet_lite.pt --json "$OUT_DIR/cuda_latency.json" || status=1
 fi
 exit $status

@@ -30,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=None, help="auto, cpu, cuda or cuda:N")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--seed", type=int, default=None, help="override the seed")
+    parser.add_argument("--init", default=None, metavar="CHECKPOINT",
+                        help="fine-tune: start from this checkpoint's weights "
+                             "(train.init_checkpoint)")
     parser.add_argument("--num-workers", type=int, default=None,
                         help="override num_workers (DataLoader processes)")
     parser.add_argument("--time-budget-s", type=float, default=None,
@@ -51,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         "steps": args.steps, "batch_size": args.batch_size, "lr": args.lr,
         "val_every": args.val_every, "device": args.device, "threads": args.threads,
         "seed": args.seed, "tensorboard": args.tensorboard, "num_workers": args.num_workers,
-        "time_budget_s": args.time_budget_s,
+        "time_budget_s": args.time_budget_s, "init_checkpoint": args.init,
     }
     config = load_train_config(args.config, overrides)
     out = Path(args.out) if args.out else Path("runs") / Path(args.config).stem

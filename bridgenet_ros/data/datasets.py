@@ -55,6 +55,7 @@ __all__ = [
     "SyntheticSource",
     "build_dataset",
     "build_sources",
+    "draw_scale",
     "make_sample",
 ]
 
@@ -138,7 +139,9 @@ class DataConfig:
         sources: the mix; mappings are converted with :func:`from_mapping`.
         crop_hw: training/validation crop ``(h, w)``, multiples of ``stride``.
         stride: the model stride the crop must be a multiple of.
-        scale_range: ``(min, max)`` scale factor, drawn uniformly per training sample.
+        scale_range: ``(min, max)`` scale factor, drawn per training sample.
+        scale_sampling: ``uniform`` in ``scale_range``, or ``log_uniform`` (uniform in
+            ``log(scale)``: as many samples in ×2–×4 as in ×4–×8 and ×8–×16).
         val_scales: fixed scales of the validation set (each frame at each scale).
         flip: random horizontal flips in training.
         samples_per_epoch: length of the training dataset (samples are drawn, not enumerated).
@@ -155,6 +158,7 @@ class DataConfig:
     crop_hw: tuple[int, int] = (128, 128)
     stride: int = 16
     scale_range: tuple[float, float] = (2.0, 16.0)
+    scale_sampling: Literal["uniform", "log_uniform"] = "uniform"
     val_scales: tuple[float, ...] = (4.0, 8.0, 16.0)
     flip: bool = True
     samples_per_epoch: int = 2000
@@ -195,6 +199,11 @@ class DataConfig:
         lo, hi = self.scale_range
         if not (1.0 <= lo <= hi):
             raise ConfigError(f"DataConfig.scale_range must satisfy 1 <= min <= max, got {lo, hi}")
+        if self.scale_sampling not in ("uniform", "log_uniform"):
+            raise ConfigError(
+                "DataConfig.scale_sampling must be uniform or log_uniform, got "
+                f"{self.scale_sampling!r}"
+            )
         if not self.val_scales or any(s < 1.0 for s in self.val_scales):
             raise ConfigError(f"DataConfig.val_scales must be >= 1, got {self.val_scales}")
         if self.samples_per_epoch < 1:
@@ -317,6 +326,16 @@ def build_sources(
             f"no data source has a {split} frame ({[s.path or s.kind for s in config.sources]})"
         )
     return pairs
+
+
+def draw_scale(
+    rng: np.random.Generator, scale_range: tuple[float, float], sampling: str
+) -> float:
+    """One training scale factor from ``scale_range`` (``uniform`` or ``log_uniform``)."""
+    lo, hi = scale_range
+    if sampling == "log_uniform":
+        return float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
+    return float(rng.uniform(lo, hi))
 
 
 def _crop_origin(
@@ -481,7 +500,7 @@ class DepthSRDataset(Dataset[dict[str, torch.Tensor]]):
         for _ in range(20):
             s = int(rng.choice(len(self.sources), p=self.probabilities))
             f = int(rng.integers(0, len(self.sources[s])))
-            scale = float(rng.uniform(*cfg.scale_range))
+            scale = draw_scale(rng, cfg.scale_range, cfg.scale_sampling)
             flip = cfg.flip and bool(rng.random() < 0.5)
             sensor = cfg.sensor_model if rng.random() < cfg.sensor_model_prob else None
             try:

@@ -101,6 +101,10 @@ class TrainConfig:
             to the steps that fit (never beyond ``steps``) and ends there, validated and saved
             as at a normal end. For a fixed GPU/CPU lease; the step count then depends on the
             machine's speed (it is recorded in the checkpoint metadata).
+        init_checkpoint: ``""`` = random initialization; else start from the weights of this
+            checkpoint (``model.save_checkpoint`` format, e.g. ``models/bridgenet_lite.pt``):
+            fine-tuning. Its variant must equal ``variant``; the optimizer and schedule start
+            fresh; ignored on ``--resume`` (the run's own state wins).
     """
 
     variant: str = "lite"
@@ -126,6 +130,7 @@ class TrainConfig:
     threads: int = 0
     tensorboard: bool = False
     time_budget_s: float = 0.0
+    init_checkpoint: str = ""
 
     def __post_init__(self) -> None:
         positive = {"steps": self.steps, "batch_size": self.batch_size,

@@ -141,9 +141,25 @@ def _batches(
 
 
 def _build_model(config: TrainConfig) -> nn.Module:
-    from bridgenet_ros.model import create_model
+    """A fresh model of ``config.variant``, or the weights of ``config.init_checkpoint``."""
+    from bridgenet_ros.model import create_model, load_model
 
-    return create_model(config.variant, **config.model)
+    if not config.init_checkpoint:
+        return create_model(config.variant, **config.model)
+    model = load_model(config.init_checkpoint)
+    found = model.config.variant
+    if found != config.variant:
+        raise ConfigError(
+            f"train.init_checkpoint {config.init_checkpoint} holds a {found!r} model but "
+            f"train.variant is {config.variant!r}; set variant: {found}"
+        )
+    if config.model:
+        raise ConfigError(
+            "train.model overrides cannot apply to train.init_checkpoint (the checkpoint fixes "
+            "the architecture); remove the model: section"
+        )
+    model.train()
+    return model
 
 
 def _build_dataset(config: TrainConfig, stride: int) -> Dataset[Any]:

@@ -11,7 +11,13 @@ import torch
 from PIL import Image
 
 from bridgenet_ros.config_io import from_mapping
-from bridgenet_ros.data.datasets import DataConfig, SourceConfig, build_dataset, make_sample
+from bridgenet_ros.data.datasets import (
+    DataConfig,
+    SourceConfig,
+    build_dataset,
+    draw_scale,
+    make_sample,
+)
 from bridgenet_ros.data.degradation import bicubic_downsample
 from bridgenet_ros.data.folders import RGBDFolder, RGBDSample
 from bridgenet_ros.errors import ConfigError, DataError
@@ -52,6 +58,19 @@ def test_deterministic_per_epoch_and_non_integer_scales() -> None:
     assert any(abs(s - round(s)) > 0.01 for s in first)
     dataset.set_epoch(1)
     assert first != [float(dataset[i]["scale"]) for i in range(8)]
+
+
+def test_log_uniform_scales_cover_each_octave_equally() -> None:
+    rng = np.random.default_rng(0)
+    logs = np.log2([draw_scale(rng, (2.0, 16.0), "log_uniform") for _ in range(6000)])
+    counts = np.histogram(logs, bins=[1, 2, 3, 4])[0]  # x2-4, x4-8, x8-16
+    assert counts.min() > 0.9 * 2000 and counts.max() < 1.1 * 2000, counts
+    uniform = np.array([draw_scale(rng, (2.0, 16.0), "uniform") for _ in range(6000)])
+    assert 0.1 < float(np.mean(uniform <= 4.0)) < 0.19  # 2/14 of a uniform draw
+    dataset = build_dataset(_config(scale_sampling="log_uniform", samples_per_epoch=8))
+    assert all(2.0 <= float(dataset[i]["scale"]) <= 5.0 for i in range(8))
+    with pytest.raises(ConfigError, match="scale_sampling"):
+        _config(scale_sampling="gaussian")
 
 
 def test_normalization_uses_lr_range_not_gt() -> None:

@@ -150,6 +150,22 @@ def test_time_budget_shortens_the_schedule_and_ends_saved(tmp_path: Path) -> Non
         tiny_config(time_budget_s=-1.0)
 
 
+def test_init_checkpoint_fine_tunes_from_its_weights(tmp_path: Path) -> None:
+    first = train(tiny_config(steps=30), tmp_path / "a", dataset=FixedBatch(), progress=False)
+    config = tiny_config(steps=3, lr=1e-9, init_checkpoint=str(tmp_path / "a" / "last.pt"))
+    tuned = train(config, tmp_path / "b", dataset=FixedBatch(), progress=False)
+    # with a ~0 learning rate the loss continues where the first run ended, not from scratch
+    fresh = train(tiny_config(steps=3, lr=1e-9), tmp_path / "c", dataset=FixedBatch(),
+                  progress=False)
+    assert tuned.losses[0] < 0.8 * fresh.losses[0], (tuned.losses, fresh.losses)
+    assert abs(tuned.losses[0] - first.losses[-1]) < 0.2 * first.losses[-1]
+    meta = load_model(tmp_path / "b" / "last.pt").metadata
+    assert meta["train_config"]["init_checkpoint"].endswith("last.pt")
+    with pytest.raises(Exception, match="variant"):
+        train(tiny_config(variant="lite", init_checkpoint=str(tmp_path / "a" / "last.pt")),
+              tmp_path / "d", dataset=FixedBatch(), progress=False)
+
+
 def test_resume_without_state_fails(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match="state.pt"):
         train(tiny_config(), tmp_path, resume=True, dataset=FixedBatch(), progress=False)
