@@ -7,7 +7,8 @@
 #
 #     scripts/gpu_train.sh [OUT_DIR]
 #
-# Results: OUT_DIR/runs.tar.gz (best.pt, last.pt, log.csv, config.yaml of both runs),
+# Results: OUT_DIR/runs.tar.gz (best.pt, last.pt, log.csv, config.yaml of both runs; the
+# resumable state.pt files stay in runs/ — they would push the archive past 16 MB),
 # OUT_DIR/{lite,dsr_only}.log, OUT_DIR/cuda_latency.json. Environment overrides for a dry run
 # on a CPU machine: DEVICE=cpu WORKERS=1 BUDGET_S=40 BENCH=0. STAGE=2 runs the fine-tuning stage
 # (config/train_*_stage2.yaml) from runs/gpu_<variant>/best.pt into runs/gpu_<variant>_stage2.
@@ -65,7 +66,7 @@ for i in 0 1; do wait "${pids[$i]}" || status=1; done
 for variant in lite dsr_only; do
   echo "== ${variant}"; grep -E 'val rmse|trained|Error|error' "$OUT_DIR/${variant}.log" | tail -12
 done
-tar czf "$OUT_DIR/runs.tar.gz" --exclude='*.tmp' "runs/gpu_lite${suffix}" "runs/gpu_dsr_only${suffix}"
+tar czf "$OUT_DIR/runs.tar.gz" --exclude=state.pt --exclude='*.tmp' "runs/gpu_lite${suffix}" "runs/gpu_dsr_only${suffix}"
 if [[ "${BENCH:-1}" == 1 ]]; then
   "$PY" scripts/bench_cuda.py --checkpoint "runs/gpu_lite${suffix}/best.pt" \
     --checkpoint models/bridgenet_lite.pt --json "$OUT_DIR/cuda_latency.json" || status=1

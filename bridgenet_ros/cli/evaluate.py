@@ -45,6 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="tune the guided filter on this data (use --split val) at the"
                         " scales of --tune-scales and write the parameters to OUT")
     parser.add_argument("--tune-scales", default="4,8,16", help="scales for --tune-guided")
+    parser.add_argument("--sensor-model", default=None, metavar="YAML",
+                        help="noisy-LR protocol: degrade the bicubic LR with the sensor model of"
+                        " this YAML (SensorModelConfig keys, e.g. config/sensor_model_tof.yaml)")
+    parser.add_argument("--sensor-seed", type=int, default=0, help="seed of --sensor-model")
     parser.add_argument("--json", default=None, help="write the results as JSON here")
     parser.add_argument("--vis", default=None, help="write best/worst comparison PNGs here")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -118,9 +122,18 @@ def run(args: argparse.Namespace) -> int:
         return _tune(args)
     baselines = [] if args.baselines in ("", "none") else args.baselines.split(",")
     guided_params = load_guided_params(args.guided_config) if "guided" in baselines else []
+    sensor_model = None
+    if args.sensor_model:
+        from bridgenet_ros.config_io import from_mapping, load_yaml
+        from bridgenet_ros.data.degradation import SensorModelConfig
+
+        sensor_model = from_mapping(
+            SensorModelConfig, load_yaml(args.sensor_model), where=args.sensor_model
+        )
     frames, unit = load_eval_frames(
         args.data, scale=args.scale, lr_dir=args.lr_dir, depth_scale=args.depth_scale,
-        split=args.split, root=args.data_root, limit=args.limit,
+        split=args.split, root=args.data_root, limit=args.limit, sensor_model=sensor_model,
+        sensor_seed=args.sensor_seed,
     )
     models: list[ModelMethod] = []
     for path in args.model:
@@ -137,7 +150,11 @@ def run(args: argparse.Namespace) -> int:
     )
     report.extra.update({
         "data": args.data, "split": args.split,
-        "lr": args.lr_dir if args.lr_dir else "bicubic", "backend": args.backend,
+        "lr": args.lr_dir if args.lr_dir else (
+            f"bicubic+sensor_model({args.sensor_model}, seed {args.sensor_seed})"
+            if args.sensor_model else "bicubic"
+        ),
+        "backend": args.backend,
         "models": {m.name: str(p) for m, p in zip(models, args.model)},
     })
     print(format_table(report))

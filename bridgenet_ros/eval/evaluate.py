@@ -21,13 +21,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import numpy as np
 
 from bridgenet_ros.errors import ConfigError, DataError
 from bridgenet_ros.eval.baselines import GuidedParams, guided_filter_depth, params_for_scale
 from bridgenet_ros.eval.metrics import METRIC_NAMES, MetricAccumulator, compute_metrics
+
+if TYPE_CHECKING:
+    from bridgenet_ros.data.degradation import SensorModelConfig
 
 __all__ = [
     "EvalFrame",
@@ -127,6 +130,8 @@ def load_eval_frames(
     split: str = "all",
     root: str | Path | None = None,
     limit: int | None = None,
+    sensor_model: SensorModelConfig | None = None,
+    sensor_seed: int = 0,
 ) -> tuple[list[EvalFrame], str]:
     """Read frames of a named set or folder and build their LR inputs.
 
@@ -140,6 +145,10 @@ def load_eval_frames(
         split: ``val``, ``train`` or ``all`` (group split by capture day, see data.splits).
         root: data root of the named sets (default ``../shared/data``).
         limit: keep at most this many frames, evenly spaced (``None``: all).
+        sensor_model: degrade each bicubic LR map with this sensor model (noise, holes,
+            flying pixels, misregistration; metric sets only): a "noisy LR" protocol that is
+            reproducible (frame ``i`` uses ``default_rng([sensor_seed, i])``).
+        sensor_seed: seed of the sensor model.
 
     Returns:
         The frames and the unit label.
@@ -148,7 +157,7 @@ def load_eval_frames(
         ConfigError: if neither ``scale`` nor ``lr_dir`` is given.
         DataError: for unreadable data.
     """
-    from bridgenet_ros.data.degradation import bicubic_downsample
+    from bridgenet_ros.data.degradation import apply_sensor_model, bicubic_downsample
     from bridgenet_ros.data.folders import NAMED_SETS, RGBDFolder
 
     if scale is None and lr_dir is None:
@@ -168,6 +177,11 @@ def load_eval_frames(
         group_by = "day"
     if not folder.is_dir():
         raise DataError(f"{folder}: evaluation data not found (a named set or a folder)")
+    if sensor_model is not None and (lr_dir is not None or file_metres is None):
+        raise ConfigError(
+            "the sensor model degrades bicubic LR of metric depth: use it with --scale on a "
+            "metric set (not with --lr-dir or a unit-less set such as middlebury)"
+        )
     if depth_scale is None:
         factor: float | None = file_metres
         unit = unit_label(1.0 if file_metres is not None else None)
@@ -193,6 +207,14 @@ def load_eval_frames(
         else:
             assert scale is not None
             depth_lr = bicubic_downsample(sample.depth_hr, float(scale))
+            if sensor_model is not None:
+                assert factor is not None and file_metres is not None
+                metres_per_unit = file_metres / factor
+                rng = np.random.default_rng([sensor_seed, i])
+                depth_lr_m = apply_sensor_model(
+                    depth_lr * np.float32(metres_per_unit), rng, sensor_model, sample.rgb
+                )
+                depth_lr = (depth_lr_m / np.float32(metres_per_unit)).astype(np.float32)
         frames.append(EvalFrame(sample.name, sample.rgb, sample.depth_hr, depth_lr))
     return frames, unit
 

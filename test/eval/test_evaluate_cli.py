@@ -85,3 +85,34 @@ def test_eval_cli_usage_errors(tiny_set: Path) -> None:
     # unreadable data: runtime error, exit 1
     assert main(["eval", "--data", str(tiny_set / "missing"), "--scale", "2",
                  "--baselines", "bicubic"]) == 1
+
+
+def test_sensor_model_protocol_degrades_lr_reproducibly(tiny_set: Path, tmp_path: Path) -> None:
+    """``--sensor-model``: noisy LR (noise in metres, scores in any unit); same seed, same LR."""
+    from bridgenet_ros.data.degradation import SensorModelConfig
+    from bridgenet_ros.eval.evaluate import load_eval_frames
+
+    noisy = SensorModelConfig(noise_a_m=0.01, noise_b_per_m=0.0, random_dropout=0.0,
+                              grazing_dropout=0.0, flying_pixel_prob=0.0, dark_dropout=0.0)
+    clean, unit = load_eval_frames(str(tiny_set), scale=4.0, depth_scale=0.1)
+    first, _ = load_eval_frames(str(tiny_set), scale=4.0, depth_scale=0.1, sensor_model=noisy)
+    again, _ = load_eval_frames(str(tiny_set), scale=4.0, depth_scale=0.1, sensor_model=noisy)
+    other, _ = load_eval_frames(str(tiny_set), scale=4.0, depth_scale=0.1, sensor_model=noisy,
+                                sensor_seed=1)
+    assert unit == "cm"
+    diff = first[0].depth_lr - clean[0].depth_lr
+    # sigma 1 cm (noise applied in metres, scores in cm) plus 1 mm quantization
+    assert 0.7 < float(diff.std()) < 1.3, float(diff.std())
+    np.testing.assert_array_equal(first[0].depth_lr, again[0].depth_lr)
+    assert not np.array_equal(first[0].depth_lr, other[0].depth_lr)
+    np.testing.assert_array_equal(first[0].depth_hr, clean[0].depth_hr)  # GT untouched
+    yaml_path = tmp_path / "sensor.yaml"
+    yaml_path.write_text("noise_a_m: 0.01\nnoise_b_per_m: 0.0\n")
+    out = tmp_path / "res.json"
+    assert main(["eval", "--data", str(tiny_set), "--scale", "4", "--depth-scale", "0.1",
+                 "--baselines", "bicubic", "--sensor-model", str(yaml_path),
+                 "--json", str(out)]) == 0
+    assert "sensor_model" in json.loads(out.read_text())["lr"]
+    # real LR maps are never degraded further
+    assert main(["eval", "--data", str(tiny_set), "--lr-dir", "lr", "--baselines", "bicubic",
+                 "--sensor-model", str(yaml_path)]) == 2
