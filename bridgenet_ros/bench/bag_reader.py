@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """Read the image topics of a rosbag2 (sqlite3 or MCAP) for replay, robust to bad recordings.
 
-:class:`BagSource` opens a bag with ``rosbags.highlevel.AnyReader``, checks that the requested
-topics exist with the right message type (a clear :class:`DataError` otherwise), and yields
+:class:`BagSource` opens a bag and checks that the requested topics exist with the right message
+type through :mod:`bridgenet_ros.data.bag_open` (shared with the training reader; a clear
+:class:`DataError` otherwise), and yields
 :class:`BagMessage` records in log-time order. A message that fails to deserialize, or whose
 header stamp goes backwards on its topic, is skipped and counted in :attr:`BagSource.skipped`
 instead of stopping the replay.
@@ -16,7 +17,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from bridgenet_ros.bench.messages import stamp_to_ns
-from bridgenet_ros.bench.topics import IMAGE_TYPE
 from bridgenet_ros.errors import DataError
 
 __all__ = ["BagMessage", "BagSource"]
@@ -69,50 +69,25 @@ class BagSource:
         *,
         include_other: bool = False,
     ) -> None:
-        from rosbags.highlevel import AnyReader, AnyReaderError
+        from bridgenet_ros.data.bag_open import image_connections, open_bag
 
         self.path = Path(path)
         if not self.path.exists():
             raise DataError(f"bag {self.path} does not exist: pass the rosbag2 directory to --bag")
         self._include_other = include_other
         self.skipped: Counter[str] = Counter()
-        try:
-            self._reader = AnyReader([self.path])
-            self._reader.open()
-        except (AnyReaderError, OSError) as err:
-            raise DataError(
-                f"cannot open bag {self.path}: {err} (expected a rosbag2 directory with "
-                "metadata.yaml and a .db3 or .mcap file)"
-            ) from err
-        except Exception as err:
-            raise DataError(f"cannot open bag {self.path}: {type(err).__name__}: {err}") from err
+        self._reader = open_bag(self.path)
         self.connections = list(self._reader.connections)
-        by_topic = {c.topic: c for c in self.connections}
-        available = ", ".join(f"{c.topic} [{c.msgtype}]" for c in self.connections) or "none"
-        self.roles: dict[str, str] = {}
-        for role, topic, required in (
-            ("rgb", rgb_topic, True),
-            ("depth", depth_topic, True),
-            ("gt", gt_topic, False),
-        ):
-            if topic is None:
-                continue
-            conn = by_topic.get(topic)
-            if conn is None:
-                if required:
-                    self.close()
-                    raise DataError(
-                        f"bag {self.path} has no topic {topic} ({role}); topics in the bag: "
-                        f"{available}. Pass --{role}-topic to name the right one"
-                    )
-                continue
-            if conn.msgtype != IMAGE_TYPE:
-                self.close()
-                raise DataError(
-                    f"bag {self.path}: topic {topic} ({role}) has type {conn.msgtype}, expected "
-                    f"{IMAGE_TYPE}; pass --{role}-topic to name an image topic"
-                )
-            self.roles[topic] = role
+        try:
+            found = image_connections(
+                self._reader, self.path,
+                {"rgb": rgb_topic, "depth": depth_topic, "gt": gt_topic},
+                optional=("gt",), hint="pass --{role}-topic to name the right image topic",
+            )
+        except DataError:
+            self.close()
+            raise
+        self.roles: dict[str, str] = {conns[0].topic: role for role, conns in found.items()}
         self.has_gt = "gt" in self.roles.values()
         self.counts = {
             role: sum(c.msgcount for c in self.connections if c.topic == topic)

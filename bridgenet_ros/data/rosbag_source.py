@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """RGB + high-resolution depth pairs from a rosbag2 recording (sqlite3 or MCAP, via rosbags).
 
+The bag is opened and its topics checked by :mod:`bridgenet_ros.data.bag_open` (shared with the
+benchmark's replay reader).
+
 For fine-tuning on a robot's own camera: record the colour topic and a registered depth topic
 (``sensor_msgs/msg/Image``, depth aligned to the colour grid, e.g. RealSense
 ``aligned_depth_to_color``) and point a ``rosbag`` data source at the bag directory.
@@ -23,13 +26,12 @@ from typing import Any, Iterator, Sequence, overload
 
 import numpy as np
 
+from bridgenet_ros.data.bag_open import IMAGE_TYPE
 from bridgenet_ros.data.folders import OnError, RGBDSample
 from bridgenet_ros.data.splits import Split, split_indices
 from bridgenet_ros.errors import DataError
 
 __all__ = ["IMAGE_TYPE", "RosbagRGBD", "pair_by_stamp"]
-
-IMAGE_TYPE = "sensor_msgs/msg/Image"
 
 
 def pair_by_stamp(
@@ -121,11 +123,9 @@ class RosbagRGBD(Sequence[RGBDSample]):
         val_fraction: float = 0.2,
         on_error: OnError = "raise",
     ) -> None:
-        from rosbags.highlevel import AnyReader
+        from bridgenet_ros.data.bag_open import open_bag
 
         self.path = Path(path)
-        if not self.path.exists():
-            raise DataError(f"{self.path}: bag not found; pass a rosbag2 directory")
         if every < 1 or max_frames < 1 or max_dt_s <= 0 or group_seconds <= 0:
             raise DataError(
                 f"{self.path}: every, max_frames, max_dt_s and group_seconds must be positive"
@@ -134,14 +134,7 @@ class RosbagRGBD(Sequence[RGBDSample]):
         self.skipped: list[tuple[str, str]] = []
         #: unmatched messages per role (no partner within ``max_dt_s``)
         self.unpaired: dict[str, int] = {"rgb": 0, "depth": 0}
-        try:
-            reader = AnyReader([self.path])
-            reader.open()
-        except Exception as err:  # rosbags raises several unrelated types; re-raised below
-            raise DataError(
-                f"{self.path}: cannot open bag ({type(err).__name__}: {err}); expected a "
-                "rosbag2 directory with metadata.yaml and a .db3 or .mcap file"
-            ) from err
+        reader = open_bag(self.path)
         try:
             frames = self._read(reader, rgb_topic, depth_topic, max_dt_s, every, max_frames,
                                 on_error)
@@ -166,26 +159,12 @@ class RosbagRGBD(Sequence[RGBDSample]):
         on_error: OnError,
     ) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """Index stamps, pair them, then decode the kept pairs."""
+        from bridgenet_ros.data.bag_open import image_connections
         from bridgenet_ros.ros.codec import decode_depth_m, decode_rgb
 
-        by_topic: dict[str, list[Any]] = {}
-        for conn in reader.connections:
-            by_topic.setdefault(conn.topic, []).append(conn)
-        available = ", ".join(sorted(f"{c.topic} [{c.msgtype}]" for c in reader.connections))
-        for role, topic in (("rgb", rgb_topic), ("depth", depth_topic)):
-            if topic not in by_topic:
-                raise DataError(
-                    f"{self.path}: no {role} topic {topic!r}; topics in the bag: "
-                    f"{available or 'none'}"
-                )
-            for conn in by_topic[topic]:
-                if conn.msgtype != IMAGE_TYPE:
-                    raise DataError(
-                        f"{self.path}: topic {topic} has type {conn.msgtype}, expected "
-                        f"{IMAGE_TYPE}"
-                    )
+        found = image_connections(reader, self.path, {"rgb": rgb_topic, "depth": depth_topic})
         stamps: dict[str, list[int]] = {rgb_topic: [], depth_topic: []}
-        conns = by_topic[rgb_topic] + by_topic[depth_topic]
+        conns = found["rgb"] + found["depth"]
         for conn, _, rawdata in reader.messages(connections=conns):
             stamps[conn.topic].append(_header_stamp_ns(rawdata, reader, conn))
         pairs = pair_by_stamp(stamps[rgb_topic], stamps[depth_topic], int(max_dt_s * 1e9))

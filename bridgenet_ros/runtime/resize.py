@@ -83,17 +83,19 @@ def resize_weights(in_size: int, out_size: int, method: Filter = "bicubic") -> n
     scale = in_size / out_size
     filterscale = max(scale, 1.0)
     support = support * filterscale
-    for i in range(out_size):
-        center = (i + 0.5) * scale
-        # int() truncates toward zero as the C cast in PIL does.
-        xmin = max(int(center - support + 0.5), 0)
-        xmax = min(int(center + support + 0.5), in_size)
-        taps = np.arange(xmin, xmax, dtype=np.float64)
-        w = kernel((taps - center + 0.5) / filterscale)
-        total = w.sum()
-        if total != 0.0:
-            w = w / total
-        weights[i, xmin:xmax] = w
+    # every output pixel at once: centre, first/last tap (PIL's C casts truncate toward zero;
+    # negative starts clamp to 0 either way, so floor is equivalent here)
+    center = (np.arange(out_size, dtype=np.float64) + 0.5) * scale
+    xmin = np.maximum(np.floor(center - support + 0.5), 0.0).astype(np.int64)
+    xmax = np.minimum(np.floor(center + support + 0.5), in_size).astype(np.int64)
+    n_taps = int(np.max(xmax - xmin)) if out_size else 0
+    taps = xmin[:, None] + np.arange(max(n_taps, 1), dtype=np.int64)[None, :]
+    inside = taps < xmax[:, None]
+    w = np.where(inside, kernel((taps - center[:, None] + 0.5) / filterscale), 0.0)
+    total = w.sum(axis=1, keepdims=True)
+    w = np.where(total != 0.0, w / np.where(total != 0.0, total, 1.0), w)
+    rows = np.broadcast_to(np.arange(out_size)[:, None], taps.shape)
+    weights[rows[inside], taps[inside]] = w[inside]
     weights.setflags(write=False)
     return weights
 

@@ -93,7 +93,7 @@ def test_bench_bad_bag_exit_codes(
     code = main(["bench", "--bag", str(bag), "--model", str(test_checkpoint), "--backend",
                  "torch", "--rgb-topic", "/nope", "--no-progress"])
     err = capsys.readouterr().err
-    assert code == 1 and "no topic /nope" in err and "Traceback" not in err
+    assert code == 1 and "no rgb topic /nope" in err and "Traceback" not in err
     code = main(["bench", "--bag", str(bag), "--model", str(tmp_path / "none.pt"),
                  "--backend", "torch", "--no-progress"])
     assert code == 2 and "does not exist" in capsys.readouterr().err

@@ -141,7 +141,7 @@ def test_empty_bag(pipeline: Any, tmp_path: Path) -> None:
 def test_missing_topic(pipeline: Any, tmp_path: Path, flat_frames: Callable[[int], list]) -> None:
     entries = [e for e in frame_entries(flat_frames(2), [0, 33 * MS]) if e[0] == TOPICS.rgb]
     bag = write_raw(tmp_path / "bag", entries)
-    with pytest.raises(DataError, match=r"no topic /camera/camera/depth/image_rect_raw.*"
+    with pytest.raises(DataError, match=r"no depth topic /camera/camera/depth/image_rect_raw.*"
                        r"--depth-topic"):
         replay_bag(bag, pipeline)
 

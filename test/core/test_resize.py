@@ -30,6 +30,23 @@ def test_matches_pil(method: str, hw: tuple[int, int]) -> None:
     np.testing.assert_allclose(out, ref, atol=1e-5, rtol=1e-6)
 
 
+@pytest.mark.parametrize("method", ["bicubic", "bilinear", "box"])
+def test_matches_pil_at_extreme_and_random_ratios(method: str) -> None:
+    """The vectorized weight matrices, at the ratios training draws (x2..x16, both ways)."""
+    rng = np.random.default_rng(7)
+    img = (rng.random((256, 256)) * 4.0 + 0.5).astype(np.float32)
+    sizes = [(16, 16), (17, 23), (1, 5), (200, 131)] + [
+        (int(a), int(b)) for a, b in rng.integers(8, 256, (6, 2))
+    ]
+    for hw in sizes:
+        np.testing.assert_allclose(resize(img, hw, method), _pil(img, hw, method),  # type: ignore[arg-type]
+                                   atol=1e-5, rtol=1e-6, err_msg=str(hw))
+        small = img[: hw[0], : hw[1]].copy()
+        np.testing.assert_allclose(resize(small, (256, 256), method),  # type: ignore[arg-type]
+                                   _pil(small, (256, 256), method), atol=1e-5, rtol=1e-6,
+                                   err_msg=f"up from {hw}")
+
+
 def test_non_integer_scale_like_phone_tof() -> None:
     rng = np.random.default_rng(2)
     hr = (rng.random((384, 512)) * 3.0).astype(np.float32)
