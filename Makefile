@@ -6,7 +6,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.bridgenet-installed
 PYTEST_ARGS ?=
 
-.PHONY: venv test demo lint bench-model clean-venv
+COMPAT_PYTHON ?= $(shell scripts/find_python.sh 3.10)
+COMPAT_VENV ?= .venv-compat
+# robot-side tests that need neither torch nor rclpy
+COMPAT_TESTS := test/runtime/test_pipeline.py test/runtime/test_fill.py \
+	test/runtime/test_camera.py test/runtime/test_config.py test/core/test_resize.py \
+	test/core/test_normalize_padding.py test/ros/test_codec.py test/ros/test_pairing.py
+
+.PHONY: venv test test-compat demo lint bench-model clean-venv
 
 venv: $(STAMP)
 
@@ -17,9 +24,25 @@ $(STAMP): requirements.txt setup.py
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
-## make test: create .venv if missing, install pinned dependencies, run the whole suite.
+## make test: create .venv if missing, install pinned dependencies, run the whole suite, then
+## the robot-side tests on Humble's Python 3.10 + numpy 1.21 (test-compat).
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-compat
+
+## make test-compat: runtime/ and ros/ (codec, pairing) on Python 3.10 + numpy 1.21.6.
+test-compat:
+	@if [ -z "$(COMPAT_PYTHON)" ]; then \
+	  echo "test-compat SKIPPED: no python3.10 found (set COMPAT_PYTHON=/path/to/python3.10)"; \
+	else \
+	  set -e; \
+	  test -x $(COMPAT_VENV)/bin/python || $(COMPAT_PYTHON) -m venv $(COMPAT_VENV); \
+	  $(COMPAT_VENV)/bin/python -m pip install --quiet -r requirements-compat.txt; \
+	  $(COMPAT_VENV)/bin/python -c 'import sys, numpy; print("test-compat: Python", \
+	    sys.version.split()[0], "numpy", numpy.__version__)'; \
+	  PYTHONPATH=$(CURDIR) $(COMPAT_VENV)/bin/python -m pytest -q -p no:cacheprovider \
+	    $(COMPAT_TESTS); \
+	fi
 
 ## make demo: the embedded default end to end (synthetic bag -> bench with the shipped model).
 demo: venv

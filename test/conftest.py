@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("BRIDGENET_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+# the package's own variable (bridgenet_ros.data.folders.DATA_ROOT_ENV), so tests and code agree
+SHARED_DATA = Path(os.environ.get("BRIDGENET_DATA_ROOT") or REPO_ROOT.parent / "shared" / "data")
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +23,7 @@ def repo_root() -> Path:
 def shared_data() -> Path:
     """``../shared/data`` (real RGB-D sets); skips with the reason when it is absent."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"real data folder {SHARED_DATA} is absent (set BRIDGENET_SHARED_DATA)")
+        pytest.skip(f"real data folder {SHARED_DATA} is absent (set BRIDGENET_DATA_ROOT)")
     return SHARED_DATA
 
 
