@@ -2,9 +2,10 @@
 """Validation during training: the in-memory model through the runtime pipeline on real data.
 
 The frames (validation split of ``val.set``, LR by the literature's bicubic protocol at each of
-``val.scales``) are read once; every call wraps the current model in a ``TorchBackend`` and
-scores it with :func:`bridgenet_ros.eval.evaluate.evaluate_frames` in metres, so validation
-numbers are computed by the same code as ``bridgenet eval`` and the ROS node.
+``val.scales``, and the same degraded by ``val.sensor_model`` when set) are read once; every
+call wraps the current model in a ``TorchBackend`` and scores it with
+:func:`bridgenet_ros.eval.evaluate.evaluate_frames` in metres, so validation numbers are
+computed by the same code as ``bridgenet eval`` and the ROS node.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ __all__ = ["build_validator"]
 def build_validator(
     config: ValConfig, device: torch.device, root: str | None = None
 ) -> Validator:
-    """Load the validation frames and return ``validator(model) -> {"rmse", "mae"}`` (metres).
+    """Load the validation frames and return ``validator(model) -> {"rmse", "mae", ...}`` (m).
 
     Args:
         config: the validation settings.
@@ -31,33 +32,50 @@ def build_validator(
         root: data root of named sets (default ``../shared/data``).
 
     Returns:
-        A callable averaging RMSE and MAE (metres) over images and then over scales.
+        A callable averaging RMSE and MAE (metres) over images, then over scales (and over the
+        clean and noisy LR when ``config.sensor_model`` is set).
 
     Raises:
         DataError: if the validation data cannot be read.
+        ConfigError: if ``config.sensor_model`` is not a valid sensor-model YAML.
     """
     from bridgenet_ros.eval.evaluate import load_eval_frames
 
-    frames_by_scale = {
-        float(scale): load_eval_frames(
+    sensor = None
+    if config.sensor_model:
+        from bridgenet_ros.config_io import from_mapping, load_yaml
+        from bridgenet_ros.data.degradation import SensorModelConfig
+
+        sensor = from_mapping(
+            SensorModelConfig, load_yaml(config.sensor_model), where=config.sensor_model
+        )
+    frames: dict[str, list] = {}
+    for scale in config.scales:
+        frames[f"x{float(scale):g}"] = load_eval_frames(
             config.set, scale=float(scale), split=config.split, root=root,
             limit=config.max_images,
         )[0]
-        for scale in config.scales
-    }
-    return Validator(frames_by_scale, config.crop, device)
+        if sensor is not None:
+            frames[f"noisy_x{float(scale):g}"] = load_eval_frames(
+                config.set, scale=float(scale), split=config.split, root=root,
+                limit=config.max_images, sensor_model=sensor,
+            )[0]
+    return Validator(frames, config.crop, device)
 
 
 class Validator:
     """Callable scoring a model on fixed validation frames (see :func:`build_validator`)."""
 
-    def __init__(self, frames_by_scale: Mapping[float, list], crop: int, device: torch.device):
-        self.frames_by_scale = frames_by_scale
+    def __init__(self, frames_by_name: Mapping[str, list], crop: int, device: torch.device):
+        self.frames_by_name = frames_by_name
         self.crop = crop
         self.device = device
 
     def __call__(self, model: nn.Module) -> dict[str, float]:
-        """Mean RMSE/MAE in metres over scales (each a per-image mean) plus per-scale RMSE."""
+        """Mean RMSE/MAE in metres over the frame sets (each a per-image mean) + each set's RMSE.
+
+        Keys: ``rmse``, ``mae`` and ``rmse_x4``, ``rmse_noisy_x4``, ... per frame set.
+        """
         from bridgenet_ros.eval.evaluate import ModelMethod, evaluate_frames
         from bridgenet_ros.runtime.backends.torch_backend import TorchBackend
         from bridgenet_ros.runtime.pipeline import DepthSRPipeline
@@ -67,11 +85,12 @@ class Validator:
         method = ModelMethod("model", DepthSRPipeline(backend))
         result: dict[str, float] = {}
         rmses, maes = [], []
-        for scale, frames in self.frames_by_scale.items():
+        for name, frames in self.frames_by_name.items():
+            scale = float(name.rsplit("x", 1)[1])
             report = evaluate_frames(frames, [method], baselines=(), scale=scale, crop=self.crop)
             rmses.append(report.methods["model"]["rmse"])
             maes.append(report.methods["model"]["mae"])
-            result[f"rmse_x{scale:g}"] = report.methods["model"]["rmse"]
+            result[f"rmse_{name}"] = report.methods["model"]["rmse"]
         model.train(was_training)
         result["rmse"] = float(np.mean(rmses))
         result["mae"] = float(np.mean(maes))

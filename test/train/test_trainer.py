@@ -209,3 +209,39 @@ def test_ddp_world_size_one_like_torchrun(tmp_path: Path, monkeypatch: pytest.Mo
     # the DDP-wrapped model was unwrapped before saving: keys have no "module." prefix
     assert not any(k.startswith("module.") for k in load_checkpoint(tmp_path / "last.pt")
                    ["state_dict"])
+
+
+def test_validation_with_the_sensor_model_scores_clean_and_noisy_lr(tmp_path: Path) -> None:
+    """``val.sensor_model``: each scale scored on clean and noisy LR; the mean covers both."""
+    import numpy as np
+    from PIL import Image
+
+    from bridgenet_ros.model import create_model
+    from bridgenet_ros.train.validation import build_validator
+
+    (tmp_path / "set" / "rgb").mkdir(parents=True)
+    (tmp_path / "set" / "depth").mkdir(parents=True)
+    y, x = np.mgrid[0:48, 0:64]
+    for i in range(2):
+        depth_mm = 1000 + 8 * x + 4 * y + 400 * (x > 30 + 4 * i)
+        Image.fromarray(depth_mm.astype(np.uint16)).save(tmp_path / "set" / "depth" /
+                                                         f"2020010{i}120000.png")
+        rgb = np.stack([(x * 4) % 256, (y * 5) % 256, 128 + 0 * x], -1).astype(np.uint8)
+        Image.fromarray(rgb).save(tmp_path / "set" / "rgb" / f"2020010{i}120000.png")
+    sensor = tmp_path / "sensor.yaml"
+    sensor.write_text("noise_a_m: 0.02\nnoise_b_per_m: 0.0\n")
+    config = ValConfig(set=str(tmp_path / "set"), split="all", scales=(4.0,), crop=2,
+                       sensor_model=str(sensor))
+    validator = build_validator(config, torch.device("cpu"))
+    model = create_model("test").eval()
+    with torch.no_grad():
+        metrics = validator(model)
+    assert set(metrics) == {"rmse", "mae", "rmse_x4", "rmse_noisy_x4"}
+    assert metrics["rmse_noisy_x4"] > metrics["rmse_x4"]  # 2 cm of noise cannot help
+    assert metrics["rmse"] == pytest.approx((metrics["rmse_x4"] + metrics["rmse_noisy_x4"]) / 2)
+    with torch.no_grad():
+        assert validator(model) == metrics  # seeded: the same noisy LR every time
+    clean = build_validator(ValConfig(set=str(tmp_path / "set"), split="all", scales=(4.0,),
+                                      crop=2), torch.device("cpu"))
+    with torch.no_grad():
+        assert set(clean(model)) == {"rmse", "mae", "rmse_x4"}
