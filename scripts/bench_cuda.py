@@ -21,14 +21,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import time
 from pathlib import Path
 from typing import Any, Callable
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np
+from bench_common import median_seconds, pipeline_stage_medians, synthetic_lr_frames
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -39,17 +37,7 @@ def _size(text: str) -> tuple[int, int]:
 def _median_ms(fn: Callable[[], object], runs: int, warmup: int) -> float:
     import torch
 
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(runs):
-        torch.cuda.synchronize()
-        start = time.perf_counter()
-        fn()
-        torch.cuda.synchronize()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
+    return 1e3 * median_seconds(fn, runs, warmup, sync=torch.cuda.synchronize)
 
 
 def model_latency(variant: str, size: tuple[int, int], runs: int, warmup: int
@@ -77,27 +65,10 @@ def pipeline_latency(checkpoint: Path, size: tuple[int, int], runs: int, warmup:
     from bridgenet_ros.runtime.backends.factory import create_backend
     from bridgenet_ros.runtime.pipeline import DepthSRPipeline
 
-    height, width = size
-    rng = np.random.default_rng(0)
-    y, x = np.mgrid[0:height // 4, 0:width // 4].astype(np.float32)
-    frames = []
-    for i in range(runs):
-        rgb = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
-        depth = (1.0 + 0.01 * x + 0.005 * y + 0.01 * i).astype(np.float32)
-        depth[rng.random(depth.shape) < 0.05] = 0.0
-        frames.append((rgb, depth))
     pipeline = DepthSRPipeline(create_backend("torch", checkpoint, device="cuda"))
-    for rgb, depth in frames[:warmup]:
-        pipeline.run(rgb, depth)
-    stages: dict[str, list[float]] = {"preprocess": [], "inference": [], "postprocess": [],
-                                      "total": []}
-    for rgb, depth in frames:
-        start = time.perf_counter()
-        result = pipeline.run(rgb, depth)
-        stages["total"].append((time.perf_counter() - start) * 1e3)
-        for key in ("preprocess", "inference", "postprocess"):
-            stages[key].append(result.timings_ms[key])
-    return {f"{key}_ms": statistics.median(values) for key, values in stages.items()}
+    frames = synthetic_lr_frames(runs, *size)
+    medians = pipeline_stage_medians(pipeline, frames, warmup)
+    return {f"{key}_ms": value for key, value in medians.items()}
 
 
 def main() -> int:

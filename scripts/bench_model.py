@@ -19,11 +19,9 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
-import time
-from collections.abc import Callable
 
 import torch
+from bench_common import median_seconds
 
 from bridgenet_ros.model import create_model, variant_names
 from bridgenet_ros.model.profile import count_macs, count_parameters
@@ -34,21 +32,10 @@ def _size(text: str) -> tuple[int, int]:
     return int(height), int(width)
 
 
-def _median_seconds(fn: Callable[[], object], runs: int, warmup: int) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def matmul_gflops(runs: int, n: int = 1024) -> float:
     """Median float32 ``n×n @ n×n`` matmul throughput in GFLOP/s (2·n³ FLOPs per product)."""
     a, b = torch.rand(n, n), torch.rand(n, n)
-    seconds = _median_seconds(lambda: a @ b, max(runs, 5), 2)
+    seconds = median_seconds(lambda: a @ b, max(runs, 5), 2)
     return 2.0 * n**3 / seconds / 1e9
 
 
@@ -94,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             return m(r, d)
 
         with torch.inference_mode():
-            seconds = _median_seconds(forward, args.runs, args.warmup)
+            seconds = median_seconds(forward, args.runs, args.warmup)
         gflops = 2.0 * macs / seconds / 1e9
         print(f"| {name} | {height}x{width} | {macs / 1e9:.2f} | {seconds * 1e3:.1f} | "
               f"{gflops:.1f} | {gflops / reference:.3f} |", flush=True)

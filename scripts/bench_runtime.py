@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
 from pathlib import Path
 
@@ -25,34 +24,7 @@ from pathlib import Path
 # competing with torch/onnxruntime threads costs 10-30x on a loaded 2-core machine.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np
-
-
-def _frames(n: int, height: int, width: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    rng = np.random.default_rng(0)
-    y, x = np.mgrid[0:height // 4, 0:width // 4].astype(np.float32)
-    out = []
-    for i in range(n):
-        rgb = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
-        depth = (1.0 + 0.01 * x + 0.005 * y + 0.1 * i).astype(np.float32)
-        depth[rng.random(depth.shape) < 0.05] = 0.0  # 5 % holes, as a real sensor
-        out.append((rgb, depth))
-    return out
-
-
-def _bench(pipeline: object, frames: list[tuple[np.ndarray, np.ndarray]], warmup: int
-           ) -> dict[str, float]:
-    from bridgenet_ros.runtime.pipeline import DepthSRPipeline
-
-    assert isinstance(pipeline, DepthSRPipeline)
-    for rgb, depth in frames[:warmup]:
-        pipeline.run(rgb, depth)
-    stages: dict[str, list[float]] = {"preprocess": [], "inference": [], "postprocess": []}
-    for rgb, depth in frames:
-        result = pipeline.run(rgb, depth)
-        for key in stages:
-            stages[key].append(result.timings_ms[key])
-    return {key: statistics.median(values) for key, values in stages.items()}
+from bench_common import pipeline_stage_medians, synthetic_lr_frames
 
 
 def main() -> None:
@@ -78,7 +50,7 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    frames = _frames(args.frames, args.height, args.width)
+    frames = synthetic_lr_frames(args.frames, args.height, args.width)
     with tempfile.TemporaryDirectory() as tmp:
         pt = Path(tmp) / f"bridgenet_{args.variant}.pt"
         model = create_model(args.variant).eval()
@@ -91,7 +63,7 @@ def main() -> None:
                                           intra_op_threads=args.threads,
                                           graph_optimization_level=args.opt_level),
         }
-        results = {name: _bench(DepthSRPipeline(b, config), frames, args.warmup)
+        results = {name: pipeline_stage_medians(DepthSRPipeline(b, config), frames, args.warmup)
                    for name, b in backends.items()}
     print(f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
     print(f"variant {args.variant}, {args.height}x{args.width}, LR /4 with 5 % holes, "

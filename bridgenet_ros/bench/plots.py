@@ -26,6 +26,14 @@ def _pyplot() -> Any:
     return plt
 
 
+def _save(plt: Any, fig: Any, path: str | Path) -> Path:
+    """Lay out, write and close a figure; return its path."""
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return Path(path)
+
+
 def latency_histogram(result: ReplayResult, path: str | Path) -> Path:
     """Histogram of the per-frame latency with p50/p90/p99 lines."""
     plt = _pyplot()
@@ -38,10 +46,7 @@ def latency_histogram(result: ReplayResult, path: str | Path) -> Path:
     ax.set_xlabel("latency per frame (ms): decode + pre + inference + post + encode")
     ax.set_ylabel("frames")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return Path(path)
+    return _save(plt, fig, path)
 
 
 def latency_timeline(result: ReplayResult, path: str | Path) -> Path:
@@ -57,10 +62,7 @@ def latency_timeline(result: ReplayResult, path: str | Path) -> Path:
     ax.set_xlabel("frame")
     ax.set_ylabel("latency (ms)")
     ax.legend(fontsize=7, ncol=5, loc="upper center", bbox_to_anchor=(0.5, 1.15))
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return Path(path)
+    return _save(plt, fig, path)
 
 
 def error_per_frame(result: ReplayResult, path: str | Path) -> Path:
@@ -74,10 +76,7 @@ def error_per_frame(result: ReplayResult, path: str | Path) -> Path:
     ax.set_xlabel("frame")
     ax.set_ylabel("RMSE (m)")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return Path(path)
+    return _save(plt, fig, path)
 
 
 def _depth_limits(*maps: np.ndarray | None) -> tuple[float, float]:
@@ -139,7 +138,4 @@ def contact_sheet(samples: Sequence[FrameSample], path: str | Path) -> Path:
             bar = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.02)
             bar.set_label("m", fontsize=8)
             bar.ax.tick_params(labelsize=7)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return Path(path)
+    return _save(plt, fig, path)

@@ -549,4 +549,3 @@ def build_dataset(config: DataConfig, split: SplitName = "train") -> DepthSRData
     if split not in ("train", "val"):
         raise ConfigError(f"split must be 'train' or 'val', got {split!r}")
     return DepthSRDataset(build_sources(config, split), config, split)
-

@@ -26,10 +26,11 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Literal, Sequence, overload
+from typing import Literal, Sequence
 
 import numpy as np
 
+from bridgenet_ros.data.frame_sequence import FrameSequence
 from bridgenet_ros.data.splits import GroupBy, Split, group_for_stem, split_indices
 from bridgenet_ros.errors import DataError
 
@@ -210,7 +211,7 @@ def _index_files(folder: Path, extensions: Sequence[str]) -> dict[str, list[Path
     return found
 
 
-class RGBDFolder(Sequence[RGBDSample]):
+class RGBDFolder(FrameSequence[RGBDSample]):
     """A folder-format RGB-D set, indexable as a sequence of :class:`RGBDSample`.
 
     Args:
@@ -331,21 +332,13 @@ class RGBDFolder(Sequence[RGBDSample]):
         _, rgb_path, depth_path, lr_path = self._frames[index]
         return rgb_path, depth_path, lr_path
 
-    @overload
-    def __getitem__(self, index: int) -> RGBDSample: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[RGBDSample]: ...
-
-    def __getitem__(self, index: int | slice) -> RGBDSample | list[RGBDSample]:
+    def _frame(self, index: int) -> RGBDSample:
         """Load frame ``index`` (files are read on every call, nothing is cached).
 
         Raises:
             IndexError: for an index out of range.
             DataError: unreadable file, RGB/depth size mismatch, all-invalid depth.
         """
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
         stem, rgb_path, depth_path, lr_path = self._frames[index]
         rgb = read_rgb_file(rgb_path)
         depth_hr = read_depth_file(depth_path, self.depth_scale)
@@ -376,10 +369,6 @@ class RGBDFolder(Sequence[RGBDSample]):
             group=self._groups[index],
             metric=self.depth_scale is not None,
         )
-
-    def __iter__(self) -> Iterator[RGBDSample]:
-        for i in range(len(self)):
-            yield self[i]
 
     def __repr__(self) -> str:
         return (

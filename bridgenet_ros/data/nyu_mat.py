@@ -17,18 +17,19 @@ The file is opened on each access (h5py handles cannot be pickled into DataLoade
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator, Sequence, overload
+from typing import Any
 
 import numpy as np
 
 from bridgenet_ros.data.folders import RGBDSample
+from bridgenet_ros.data.frame_sequence import FrameSequence
 from bridgenet_ros.data.splits import Split, split_indices
 from bridgenet_ros.errors import DataError
 
 __all__ = ["NYUv2Mat"]
 
 
-class NYUv2Mat(Sequence[RGBDSample]):
+class NYUv2Mat(FrameSequence[RGBDSample]):
     """NYU v2 labelled frames as :class:`RGBDSample` (depth in metres).
 
     Args:
@@ -110,16 +111,8 @@ class NYUv2Mat(Sequence[RGBDSample]):
         """Scene (split group) of each frame, in order."""
         return [self._groups[i] for i in self._indices]
 
-    @overload
-    def __getitem__(self, index: int) -> RGBDSample: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[RGBDSample]: ...
-
-    def __getitem__(self, index: int | slice) -> RGBDSample | list[RGBDSample]:
+    def _frame(self, index: int) -> RGBDSample:
         """Frame ``index``: RGB ``(H, W, 3)`` uint8, depth ``(H, W)`` float32 metres."""
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
         frame = self._indices[index]
         with self._open() as f:
             rgb = np.ascontiguousarray(np.asarray(f["images"][frame]).transpose(2, 1, 0))
@@ -133,7 +126,3 @@ class NYUv2Mat(Sequence[RGBDSample]):
             name=f"{frame:04d}", rgb=rgb, depth_hr=depth, depth_lr=None,
             group=self._groups[frame], metric=True,
         )
-
-    def __iter__(self) -> Iterator[RGBDSample]:
-        for i in range(len(self)):
-            yield self[i]

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
-from typing import Any, Iterator, Sequence, overload
+from typing import Any, Sequence
 
 import numpy as np
 
 from bridgenet_ros.data.bag_open import IMAGE_TYPE
 from bridgenet_ros.data.folders import OnError, RGBDSample
+from bridgenet_ros.data.frame_sequence import FrameSequence
 from bridgenet_ros.data.splits import Split, split_indices
 from bridgenet_ros.errors import DataError
 
@@ -88,7 +89,7 @@ def _header_stamp_ns(rawdata: bytes, reader: Any, connection: Any) -> int:
     return int(msg.header.stamp.sec) * 1_000_000_000 + int(msg.header.stamp.nanosec)
 
 
-class RosbagRGBD(Sequence[RGBDSample]):
+class RosbagRGBD(FrameSequence[RGBDSample]):
     """Paired RGB + HR depth frames of a rosbag2 directory, as :class:`RGBDSample`.
 
     Args:
@@ -222,22 +223,10 @@ class RosbagRGBD(Sequence[RGBDSample]):
         """Split group of each frame, in order."""
         return list(self._groups)
 
-    @overload
-    def __getitem__(self, index: int) -> RGBDSample: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[RGBDSample]: ...
-
-    def __getitem__(self, index: int | slice) -> RGBDSample | list[RGBDSample]:
+    def _frame(self, index: int) -> RGBDSample:
         """Pair ``index``: RGB ``(H, W, 3)`` uint8 and depth ``(H, W)`` float32 metres."""
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
         stamp, rgb, depth = self._frames[index]
         return RGBDSample(
             name=f"{stamp}", rgb=rgb, depth_hr=depth, depth_lr=None, group=self._groups[index],
             metric=True,
         )
-
-    def __iter__(self) -> Iterator[RGBDSample]:
-        for i in range(len(self)):
-            yield self[i]

@@ -22,10 +22,10 @@ everything, so workers can render any index in any order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence, overload
 
 import numpy as np
 
+from bridgenet_ros.data.frame_sequence import FrameSequence
 from bridgenet_ros.errors import ConfigError
 
 __all__ = [
@@ -541,7 +541,7 @@ def render_scene(
     return rgb, depth, K
 
 
-class SyntheticScenes(Sequence[SyntheticFrame]):
+class SyntheticScenes(FrameSequence[SyntheticFrame]):
     """Indexable procedural RGB-D scenes, deterministic per ``(seed, index)``.
 
     Args:
@@ -571,20 +571,8 @@ class SyntheticScenes(Sequence[SyntheticFrame]):
     def __len__(self) -> int:
         return self.length
 
-    @overload
-    def __getitem__(self, index: int) -> SyntheticFrame: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[SyntheticFrame]: ...
-
-    def __getitem__(self, index: int | slice) -> SyntheticFrame | list[SyntheticFrame]:
+    def _frame(self, index: int) -> SyntheticFrame:
         """Render frame ``index`` (negative indices count from ``len``)."""
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += self.length
-        if not 0 <= index < self.length:
-            raise IndexError(f"synthetic frame index {index} out of range 0..{self.length - 1}")
         rng = np.random.default_rng([self.seed, index])
         rgb, depth, K = render_scene(rng, self.height, self.width)
         return SyntheticFrame(rgb=rgb, depth=depth, K=K)

@@ -170,7 +170,6 @@ def load_eval_frames(
         folder = (base or DEFAULT_DATA_ROOT) / spec.subdir
         file_metres = spec.depth_scale
         group_by = spec.group_by
-        lr_dir = lr_dir if lr_dir is not None else None
     else:
         folder = Path(data)
         file_metres = 0.001
