@@ -147,6 +147,11 @@ class SensorModelConfig:
         shift_max_px: misregistration between the depth sensor and the RGB camera: the LR map
             is shifted by a random sub-pixel offset, uniform in ``[-shift_max_px, shift_max_px]``
             LR pixels per axis (bilinear, edges repeated, holes moved with the map); 0 disables.
+        shift_max_rgb_px: cap of that offset in RGB pixels (0 = no cap). The parallax between
+            two cameras is a fixed number of *image* pixels, so at a large scale factor a few LR
+            pixels would be an unphysical shift: with an ``rgb`` image the per-axis limit is
+            ``min(shift_max_px, shift_max_rgb_px * w / W_rgb)`` LR pixels. Without ``rgb`` the
+            cap cannot be converted and is not applied.
         hole_value: ``zero`` (sensor PNG convention) or ``nan`` (REP 118).
     """
 
@@ -163,6 +168,7 @@ class SensorModelConfig:
     flying_pixel_prob: float = 0.3
     edge_threshold_m: float = 0.1
     shift_max_px: float = 0.0
+    shift_max_rgb_px: float = 0.0
     hole_value: Literal["zero", "nan"] = "zero"
 
     def __post_init__(self) -> None:
@@ -173,7 +179,7 @@ class SensorModelConfig:
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"SensorModelConfig.{name} must be in [0, 1], got {value}")
         for name in ("noise_a_m", "noise_b_per_m", "quantization_mm", "min_depth_m",
-                     "shift_max_px"):
+                     "shift_max_px", "shift_max_rgb_px"):
             if getattr(self, name) < 0.0:
                 value = getattr(self, name)
                 raise ConfigError(f"SensorModelConfig.{name} must be >= 0, got {value}")
@@ -208,8 +214,8 @@ def apply_sensor_model(
         depth: ``(h, w)`` depth in metres, invalid = 0/NaN.
         rng: random generator (the caller seeds it for determinism).
         config: model parameters (defaults of :class:`SensorModelConfig`).
-        rgb: optional ``(H, W, 3)`` uint8 image for dark-pixel dropout; resized with nearest
-            sampling when its size differs from ``depth``.
+        rgb: optional ``(H, W, 3)`` uint8 image for dark-pixel dropout and the RGB-pixel
+            shift cap; resized with nearest sampling when its size differs from ``depth``.
 
     Returns:
         ``(h, w)`` float32 depth in metres with holes as 0 or NaN (``config.hole_value``).
@@ -226,8 +232,11 @@ def apply_sensor_model(
     z: np.ndarray = np.where(valid, depth, 0.0).astype(np.float32)
     h, w = z.shape
 
-    if cfg.shift_max_px > 0.0:
-        z, valid = _shift_subpixel(z, valid, rng.uniform(-cfg.shift_max_px, cfg.shift_max_px, 2))
+    shift_max = cfg.shift_max_px
+    if cfg.shift_max_rgb_px > 0.0 and rgb is not None:
+        shift_max = min(shift_max, cfg.shift_max_rgb_px * w / rgb.shape[1])
+    if shift_max > 0.0:
+        z, valid = _shift_subpixel(z, valid, rng.uniform(-shift_max, shift_max, 2))
 
     # Flying pixels: at a depth jump, mix the two sides with a random weight.
     if cfg.flying_pixel_prob > 0.0 and h > 1 and w > 1:

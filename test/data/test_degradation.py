@@ -126,6 +126,36 @@ def test_sensor_model_shift_moves_edges_and_holes() -> None:
     assert ((valid >= 1.0) & (valid <= 3.0)).all()  # no blend towards 0 at the hole
 
 
+def test_sensor_model_shift_cap_in_rgb_pixels() -> None:
+    """``shift_max_rgb_px`` caps the LR-pixel offset by the RGB/LR width ratio."""
+    depth = np.full((32, 32), 1.0, np.float32)
+    depth[:, 16:] = 3.0
+    clean = dict(
+        noise_a_m=0.0, noise_b_per_m=0.0, quantization_mm=0.0, random_dropout=0.0,
+        grazing_dropout=0.0, far_dropout=0.0, flying_pixel_prob=0.0, dark_dropout=0.0,
+    )
+    rgb = np.full((128, 128, 3), 200, np.uint8)  # 4 RGB pixels per LR pixel
+    cfg = SensorModelConfig(**clean, shift_max_px=3.0, shift_max_rgb_px=2.0)  # cap 0.5 LR px
+    edges = []
+    for seed in range(40):
+        drawn = np.random.default_rng(seed).uniform(-0.5, 0.5, 2)  # the capped draw
+        out = apply_sensor_model(depth, np.random.default_rng(seed), cfg, rgb)
+        row = out[16]
+        edge_x = 15.5 + drawn[1]
+        assert (row[: int(np.floor(edge_x))] == 1.0).all()
+        assert (row[int(np.ceil(edge_x)) + 1:] == 3.0).all()
+        edges.append(edge_x)
+    assert max(abs(e - 15.5) for e in edges) <= 0.5
+    # without an RGB image the cap cannot be converted: the LR-pixel limit applies
+    uncapped = [
+        abs(np.random.default_rng(seed).uniform(-3.0, 3.0, 2)[1]) for seed in range(40)
+    ]
+    assert max(uncapped) > 1.0
+    out = apply_sensor_model(depth, np.random.default_rng(int(np.argmax(uncapped))), cfg)
+    moved = np.flatnonzero(out[16] > 2.0)[0]
+    assert abs(moved - 16) >= 1
+
+
 def test_sensor_model_config_validation() -> None:
     with pytest.raises(ConfigError, match="dark_dropout"):
         SensorModelConfig(dark_dropout=1.5)
@@ -133,6 +163,8 @@ def test_sensor_model_config_validation() -> None:
         SensorModelConfig(min_depth_m=5.0, max_depth_m=4.0)
     with pytest.raises(ConfigError, match="shift_max_px"):
         SensorModelConfig(shift_max_px=-1.0)
+    with pytest.raises(ConfigError, match="shift_max_rgb_px"):
+        SensorModelConfig(shift_max_rgb_px=-1.0)
 
 
 def test_training_upsampling_is_the_runtime_step() -> None:
