@@ -62,7 +62,7 @@ def test_shipped_clearly_beats_bicubic_on_rgbdd_validation_x16(
 
 
 def test_shipped_beats_bicubic_on_noisy_lr_validation_x8(shipped: Path, shared_data: Path) -> None:
-    """LR degraded by the ToF sensor model (docs/results.md, all 33 frames: 0.685x bicubic)."""
+    """LR degraded by the ToF sensor model (docs/results.md, all 33 frames: 0.680x bicubic)."""
     from bridgenet_ros.config_io import from_mapping, load_yaml
     from bridgenet_ros.data.degradation import SensorModelConfig
 
@@ -79,9 +79,9 @@ def test_shipped_beats_bicubic_on_noisy_lr_validation_x8(shipped: Path, shared_d
 @pytest.mark.xfail(
     strict=True,
     reason="known gap (docs/results.md): on the real phone-ToF LR the shipped lite model has "
-    "RMSE 7.757 cm vs bicubic 7.731 cm (MAE 4.445 vs 4.480 cm): its errors are at object "
-    "boundaries the phone sensor places several pixels off. Strict: remove this marker when a "
-    "model beats bicubic here.",
+    "RMSE 7.733 cm vs bicubic 7.731 cm (MAE 4.440 vs 4.480 cm): its errors are at object "
+    "boundaries the phone sensor places 4-8 pixels off (scripts/misregistration.py). Strict: "
+    "remove this marker when a model beats bicubic here.",
 )
 def test_shipped_beats_bicubic_on_rgbdd_realscene_real_lr(
     shipped: Path, shared_data: Path
