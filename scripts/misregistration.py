@@ -8,6 +8,8 @@ Usage:
 The LR map is hole-filled and bicubic-upsampled exactly as the pipeline does, then
 :func:`bridgenet_ros.eval.misregistration.best_global_shift` grid-searches the translation
 that minimises its RMSE against the ground truth (unit of ``--depth-scale``; default metres).
+``dy``/``dx`` move the LR map onto the ground truth (positive = down/right): ``dy = -4`` means
+the sensor sees everything 4 pixels lower than the RGB does.
 """
 
 from __future__ import annotations
