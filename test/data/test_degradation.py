@@ -83,13 +83,29 @@ def test_sensor_model_holes_noise_quantization() -> None:
     assert np.isnan(apply_sensor_model(depth, np.random.default_rng(0), nan_cfg)[:, 40]).all()
 
 
-def test_sensor_model_flying_pixels_and_dark_dropout() -> None:
+#: a sensor model that changes nothing (the tests switch on one effect at a time)
+NO_DEGRADATION = dict(
+    noise_a_m=0.0, noise_b_per_m=0.0, quantization_mm=0.0, random_dropout=0.0,
+    grazing_dropout=0.0, far_dropout=0.0, flying_pixel_prob=0.0, dark_dropout=0.0,
+)
+
+
+def _step_depth() -> np.ndarray:
+    """A 32x32 map in metres: 1 m on columns 0-15, 3 m on columns 16-31 (one vertical edge)."""
     depth = np.full((32, 32), 1.0, np.float32)
     depth[:, 16:] = 3.0
-    cfg = SensorModelConfig(
-        noise_a_m=0.0, noise_b_per_m=0.0, quantization_mm=0.0, random_dropout=0.0,
-        grazing_dropout=0.0, far_dropout=0.0, flying_pixel_prob=1.0, dark_dropout=0.0,
-    )
+    return depth
+
+
+def _assert_step_edge_at(row: np.ndarray, edge_x: float) -> None:
+    """The row of a shifted :func:`_step_depth` is 1 m left and 3 m right of ``edge_x``."""
+    assert (row[: int(np.floor(edge_x))] == 1.0).all()
+    assert (row[int(np.ceil(edge_x)) + 1:] == 3.0).all()
+
+
+def test_sensor_model_flying_pixels_and_dark_dropout() -> None:
+    depth = _step_depth()
+    cfg = SensorModelConfig(**{**NO_DEGRADATION, "flying_pixel_prob": 1.0})
     out = apply_sensor_model(depth, np.random.default_rng(0), cfg)
     column = out[:, 15]
     assert ((column > 1.0) & (column < 3.0)).mean() > 0.9  # mixed pixels on the edge
@@ -101,24 +117,18 @@ def test_sensor_model_flying_pixels_and_dark_dropout() -> None:
 
 def test_sensor_model_shift_moves_edges_and_holes() -> None:
     """Misregistration moves a depth step by the drawn offset; holes move and never blend."""
-    depth = np.full((32, 32), 1.0, np.float32)
-    depth[:, 16:] = 3.0
+    depth = _step_depth()
     depth[10, 5] = 0.0  # a hole on the near side
-    clean = dict(
-        noise_a_m=0.0, noise_b_per_m=0.0, quantization_mm=0.0, random_dropout=0.0,
-        grazing_dropout=0.0, far_dropout=0.0, flying_pixel_prob=0.0, dark_dropout=0.0,
-    )
     np.testing.assert_array_equal(
-        apply_sensor_model(depth, np.random.default_rng(0), SensorModelConfig(**clean)), depth
+        apply_sensor_model(depth, np.random.default_rng(0), SensorModelConfig(**NO_DEGRADATION)),
+        depth,
     )
-    cfg = SensorModelConfig(**clean, shift_max_px=2.0)
+    cfg = SensorModelConfig(**NO_DEGRADATION, shift_max_px=2.0)
     offsets = np.random.default_rng(3).uniform(-2.0, 2.0, 2)  # what the model draws first
     out = apply_sensor_model(depth, np.random.default_rng(3), cfg)
     dy, dx = offsets
     row = out[20]
-    edge_x = 15.5 + dx  # the 1 -> 3 step moves right by dx
-    assert (row[: int(np.floor(edge_x))] == 1.0).all()
-    assert (row[int(np.ceil(edge_x)) + 1:] == 3.0).all()
+    _assert_step_edge_at(row, 15.5 + dx)  # the 1 -> 3 step moves right by dx
     holes = np.argwhere(out == 0)
     assert len(holes) >= 1
     assert np.abs(holes.mean(axis=0) - (10 + dy, 5 + dx)).max() < 1.0
@@ -128,22 +138,16 @@ def test_sensor_model_shift_moves_edges_and_holes() -> None:
 
 def test_sensor_model_shift_cap_in_rgb_pixels() -> None:
     """``shift_max_rgb_px`` caps the LR-pixel offset by the RGB/LR width ratio."""
-    depth = np.full((32, 32), 1.0, np.float32)
-    depth[:, 16:] = 3.0
-    clean = dict(
-        noise_a_m=0.0, noise_b_per_m=0.0, quantization_mm=0.0, random_dropout=0.0,
-        grazing_dropout=0.0, far_dropout=0.0, flying_pixel_prob=0.0, dark_dropout=0.0,
-    )
+    depth = _step_depth()
     rgb = np.full((128, 128, 3), 200, np.uint8)  # 4 RGB pixels per LR pixel
-    cfg = SensorModelConfig(**clean, shift_max_px=3.0, shift_max_rgb_px=2.0)  # cap 0.5 LR px
+    # cap: 2 RGB px = 0.5 LR px
+    cfg = SensorModelConfig(**NO_DEGRADATION, shift_max_px=3.0, shift_max_rgb_px=2.0)
     edges = []
     for seed in range(40):
         drawn = np.random.default_rng(seed).uniform(-0.5, 0.5, 2)  # the capped draw
         out = apply_sensor_model(depth, np.random.default_rng(seed), cfg, rgb)
-        row = out[16]
         edge_x = 15.5 + drawn[1]
-        assert (row[: int(np.floor(edge_x))] == 1.0).all()
-        assert (row[int(np.ceil(edge_x)) + 1:] == 3.0).all()
+        _assert_step_edge_at(out[16], edge_x)
         edges.append(edge_x)
     assert max(abs(e - 15.5) for e in edges) <= 0.5
     # without an RGB image the cap cannot be converted: the LR-pixel limit applies
