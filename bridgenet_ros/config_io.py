@@ -47,9 +47,7 @@ def from_mapping(cls: type[T], mapping: Mapping[str, Any] | None, *, where: str 
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     unknown = sorted(set(mapping) - set(fields))
     if unknown:
-        raise ConfigError(
-            f"{label}: unknown key(s) {unknown}; valid keys are {sorted(fields)}"
-        )
+        raise ConfigError(f"{label}: unknown key(s) {unknown}; valid keys are {sorted(fields)}")
     kwargs: dict[str, Any] = {}
     for name, value in mapping.items():
         ftype = fields[name].type
@@ -84,6 +82,7 @@ def _dataclass_type(cls: type, name: str, ftype: Any) -> type | None:
 
 def to_mapping(config: Any) -> dict[str, Any]:
     """Return a plain ``dict`` (lists, not tuples) of a config dataclass, for YAML/JSON/ckpt."""
+
     def convert(value: Any) -> Any:
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return {f.name: convert(getattr(value, f.name)) for f in dataclasses.fields(value)}

@@ -42,7 +42,7 @@ def median_seconds(
 def synthetic_lr_frames(n: int, height: int, width: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """``n`` frames ``(rgb (H, W, 3) uint8, depth_lr (H/4, W/4) float32 m)``, 5 % LR holes."""
     rng = np.random.default_rng(0)
-    y, x = np.mgrid[0:height // 4, 0:width // 4].astype(np.float32)
+    y, x = np.mgrid[0 : height // 4, 0 : width // 4].astype(np.float32)
     out = []
     for i in range(n):
         rgb = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
@@ -62,7 +62,10 @@ def pipeline_stage_medians(
     for rgb, depth in frames[:warmup]:
         pipeline.run(rgb, depth)
     stages: dict[str, list[float]] = {
-        "preprocess": [], "inference": [], "postprocess": [], "total": []
+        "preprocess": [],
+        "inference": [],
+        "postprocess": [],
+        "total": [],
     }
     for rgb, depth in frames:
         start = time.perf_counter()

@@ -40,8 +40,7 @@ def _median_ms(fn: Callable[[], object], runs: int, warmup: int) -> float:
     return 1e3 * median_seconds(fn, runs, warmup, sync=torch.cuda.synchronize)
 
 
-def model_latency(variant: str, size: tuple[int, int], runs: int, warmup: int
-                  ) -> dict[str, float]:
+def model_latency(variant: str, size: tuple[int, int], runs: int, warmup: int) -> dict[str, float]:
     """Median forward latency (ms) of a random-weight ``variant`` in fp32 and fp16 autocast."""
     import torch
 
@@ -59,8 +58,9 @@ def model_latency(variant: str, size: tuple[int, int], runs: int, warmup: int
     return out
 
 
-def pipeline_latency(checkpoint: Path, size: tuple[int, int], runs: int, warmup: int
-                     ) -> dict[str, float]:
+def pipeline_latency(
+    checkpoint: Path, size: tuple[int, int], runs: int, warmup: int
+) -> dict[str, float]:
     """Median per-stage times (ms) of ``DepthSRPipeline`` with the torch backend on CUDA."""
     from bridgenet_ros.runtime.backends.factory import create_backend
     from bridgenet_ros.runtime.pipeline import DepthSRPipeline
@@ -78,8 +78,13 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--variants", nargs="+", default=["paper", "lite", "dsr_only"])
-    parser.add_argument("--checkpoint", type=Path, action="append", default=[],
-                        help="trained checkpoint(s) for the pipeline timing (repeatable)")
+    parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        action="append",
+        default=[],
+        help="trained checkpoint(s) for the pipeline timing (repeatable)",
+    )
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
@@ -90,8 +95,12 @@ def main() -> int:
         return 2
     height, width = args.size
     report: dict[str, Any] = {
-        "device": torch.cuda.get_device_name(0), "torch": torch.__version__,
-        "size": [height, width], "runs": args.runs, "models": {}, "pipelines": {},
+        "device": torch.cuda.get_device_name(0),
+        "torch": torch.__version__,
+        "size": [height, width],
+        "runs": args.runs,
+        "models": {},
+        "pipelines": {},
     }
     for variant in args.variants:
         report["models"][variant] = model_latency(variant, args.size, args.runs, args.warmup)
@@ -99,20 +108,26 @@ def main() -> int:
         report["pipelines"][checkpoint.name] = pipeline_latency(
             checkpoint, args.size, args.runs, args.warmup
         )
-    print(f"{report['device']}, torch {report['torch']}, {height}x{width}, "
-          f"medians of {args.runs} runs")
+    print(
+        f"{report['device']}, torch {report['torch']}, {height}x{width}, "
+        f"medians of {args.runs} runs"
+    )
     print("| variant | fp32 ms | fp16 autocast ms |")
     print("|---|---|---|")
     for variant, row in report["models"].items():
         print(f"| {variant} | {row['fp32_ms']:.2f} | {row['fp16_autocast_ms']:.2f} |")
     if report["pipelines"]:
-        print("| pipeline (torch cuda) | preprocess ms | inference ms | postprocess ms | "
-              "total ms | pre+post % of inference |")
+        print(
+            "| pipeline (torch cuda) | preprocess ms | inference ms | postprocess ms | "
+            "total ms | pre+post % of inference |"
+        )
         print("|---|---|---|---|---|---|")
         for name, row in report["pipelines"].items():
             share = 100.0 * (row["preprocess_ms"] + row["postprocess_ms"]) / row["inference_ms"]
-            print(f"| {name} | {row['preprocess_ms']:.2f} | {row['inference_ms']:.2f} | "
-                  f"{row['postprocess_ms']:.2f} | {row['total_ms']:.2f} | {share:.0f} % |")
+            print(
+                f"| {name} | {row['preprocess_ms']:.2f} | {row['inference_ms']:.2f} | "
+                f"{row['postprocess_ms']:.2f} | {row['total_ms']:.2f} | {share:.0f} % |"
+            )
     if args.json is not None:
         args.json.write_text(json.dumps(report, indent=2))
     return 0

@@ -52,9 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
 
-    print(f"# torch {torch.__version__}, {args.threads} threads, {platform.processor() or '?'} "
-          f"({platform.machine()}), {os.cpu_count()} CPUs, load average "
-          f"{os.getloadavg()[0]:.1f}, median of {args.runs} after {args.warmup} warm-up runs")
+    print(
+        f"# torch {torch.__version__}, {args.threads} threads, {platform.processor() or '?'} "
+        f"({platform.machine()}), {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f}, median of {args.runs} after {args.warmup} warm-up runs"
+    )
     reference = matmul_gflops(args.runs)
     print(f"float32 1024x1024 matmul: {reference:.1f} GFLOP/s")
     print()
@@ -74,19 +76,25 @@ def main(argv: list[str] | None = None) -> int:
     for name, (height, width) in jobs:
         model = create_model(name).eval()
         rgb, depth = torch.rand(1, 3, height, width), torch.rand(1, 1, height, width)
-        macs = (macs_480[name] if (height, width) == (480, 640)
-                else count_macs(model, rgb, depth))
-        def forward(m: torch.nn.Module = model, r: torch.Tensor = rgb,
-                    d: torch.Tensor = depth) -> object:
+        macs = macs_480[name] if (height, width) == (480, 640) else count_macs(model, rgb, depth)
+
+        def forward(
+            m: torch.nn.Module = model, r: torch.Tensor = rgb, d: torch.Tensor = depth
+        ) -> object:
             return m(r, d)
 
         with torch.inference_mode():
             seconds = median_seconds(forward, args.runs, args.warmup)
         gflops = 2.0 * macs / seconds / 1e9
-        print(f"| {name} | {height}x{width} | {macs / 1e9:.2f} | {seconds * 1e3:.1f} | "
-              f"{gflops:.1f} | {gflops / reference:.3f} |", flush=True)
-    print(f"float32 1024x1024 matmul after the runs: {matmul_gflops(args.runs):.1f} GFLOP/s; "
-          f"load average {os.getloadavg()[0]:.1f}")
+        print(
+            f"| {name} | {height}x{width} | {macs / 1e9:.2f} | {seconds * 1e3:.1f} | "
+            f"{gflops:.1f} | {gflops / reference:.3f} |",
+            flush=True,
+        )
+    print(
+        f"float32 1024x1024 matmul after the runs: {matmul_gflops(args.runs):.1f} GFLOP/s; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     return 0
 
 

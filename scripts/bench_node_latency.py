@@ -76,17 +76,28 @@ def main(argv: list[str] | None = None) -> int:
     tmp = tempfile.TemporaryDirectory(prefix="bench_node_")
     model_path = args.model or build_model(args.variant, args.backend, hw, Path(tmp.name))
     node_cmd = [
-        sys.executable, "-m", "bridgenet_ros.ros.node", "--ros-args",
-        "-r", "__ns:=/bench", "-p", f"model_path:={model_path}",
-        "-p", f"backend:={args.backend}", "-p", "diagnostics_period:=0.5",
-        "-p", "publish_mde:=false",
+        sys.executable,
+        "-m",
+        "bridgenet_ros.ros.node",
+        "--ros-args",
+        "-r",
+        "__ns:=/bench",
+        "-p",
+        f"model_path:={model_path}",
+        "-p",
+        f"backend:={args.backend}",
+        "-p",
+        "diagnostics_period:=0.5",
+        "-p",
+        "publish_mde:=false",
         # Large best-effort samples can be lost under load; a lost frame would stall this
         # closed loop, so the bench asks the node (QoS override) for reliable inputs.
-        "-p", "qos_overrides./bench/rgb/image.subscription.reliability:=reliable",
-        "-p", "qos_overrides./bench/depth/image.subscription.reliability:=reliable",
+        "-p",
+        "qos_overrides./bench/rgb/image.subscription.reliability:=reliable",
+        "-p",
+        "qos_overrides./bench/depth/image.subscription.reliability:=reliable",
     ]
-    proc = subprocess.Popen(node_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(node_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     rclpy.init()
     client = rclpy.create_node("bench_client", namespace="/bench")
     reliable = QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE)
@@ -134,9 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     status = 0
     try:
         deadline = time.monotonic() + 120
-        while pub_rgb.get_subscription_count() == 0 or client.count_publishers(
-            "depth_sr/image"
-        ) == 0:
+        while (
+            pub_rgb.get_subscription_count() == 0 or client.count_publishers("depth_sr/image") == 0
+        ):
             if proc.poll() is not None or time.monotonic() > deadline:
                 log = proc.stderr.read() if proc.stderr else ""
                 print(f"error: the node did not come up:\n{log}", file=sys.stderr)
@@ -164,9 +175,11 @@ def main(argv: list[str] | None = None) -> int:
         inference = float(diag.get("inference p50 (ms)", "nan"))
         pipeline = float(diag.get("pipeline p50 (ms)", "nan"))
         goal = 1.05 * inference + 5.0
-        print("| variant | backend | input | frames | end-to-end p50 (ms) | "
-              "end-to-end p95 (ms) | inference p50 (ms) | pipeline p50 (ms) | "
-              "goal 1.05 x inf + 5 (ms) | met |")
+        print(
+            "| variant | backend | input | frames | end-to-end p50 (ms) | "
+            "end-to-end p95 (ms) | inference p50 (ms) | pipeline p50 (ms) | "
+            "goal 1.05 x inf + 5 (ms) | met |"
+        )
         print("|---|---|---|---|---|---|---|---|---|---|")
         print(
             f"| {args.variant} | {diag.get('backend', args.backend)} | {args.width}x{args.height}"
@@ -174,8 +187,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{float(np.percentile(latencies_ms, 95)):.1f} | {inference:.1f} | {pipeline:.1f} | "
             f"{goal:.1f} | {'yes' if e2e <= goal else 'no'} |"
         )
-        print(f"node overhead beyond the pipeline (e2e - pipeline p50): {e2e - pipeline:.1f} ms;"
-              f" dropped_busy={diag.get('dropped_busy')}, outputs={diag.get('outputs')}")
+        print(
+            f"node overhead beyond the pipeline (e2e - pipeline p50): {e2e - pipeline:.1f} ms;"
+            f" dropped_busy={diag.get('dropped_busy')}, outputs={diag.get('outputs')}"
+        )
     finally:
         executor.shutdown(timeout_sec=2)
         client.destroy_node()

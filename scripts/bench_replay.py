@@ -24,8 +24,11 @@ def main() -> int:
     """Run the measurement and print one summary line per run."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help="model file (.onnx or .pt)")
-    parser.add_argument("--untrained-lite", action="store_true",
-                        help="export a randomly initialised lite network to ONNX and time it")
+    parser.add_argument(
+        "--untrained-lite",
+        action="store_true",
+        help="export a randomly initialised lite network to ONNX and time it",
+    )
     parser.add_argument("--frames", type=int, default=30)
     parser.add_argument("--height", type=int, default=240)
     parser.add_argument("--width", type=int, default=320)
@@ -54,12 +57,14 @@ def main() -> int:
             model = resolve_demo_model(args.model)
         backend = "onnxruntime" if model.suffix == ".onnx" else "torch"
         bag = Path(tmp) / "bag"
-        source = open_frame_source("synthetic", limit=args.frames, height=args.height,
-                                   width=args.width, seed=3)
+        source = open_frame_source(
+            "synthetic", limit=args.frames, height=args.height, width=args.width, seed=3
+        )
         write_bag(bag, source.frames, BagWriteOptions(storage="mcap"))
         for _ in range(args.repeats):
-            run = run_offline_bench(bag, NodeConfig(model_path=str(model), backend=backend),
-                                    report_dir=None)
+            run = run_offline_bench(
+                bag, NodeConfig(model_path=str(model), backend=backend), report_dir=None
+            )
             r = run.report
             st = r["latency_ms"]["stages_detail"]
             print(

@@ -36,8 +36,9 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--opt-level", default="all", choices=("disable", "basic", "extended",
-                                                               "all"))
+    parser.add_argument(
+        "--opt-level", default="all", choices=("disable", "basic", "extended", "all")
+    )
     args = parser.parse_args()
 
     import torch
@@ -59,21 +60,30 @@ def main() -> None:
         config = RuntimeConfig()
         backends = {
             "torch": create_backend("torch", pt),
-            "onnxruntime": create_backend("onnxruntime", onnx_path,
-                                          intra_op_threads=args.threads,
-                                          graph_optimization_level=args.opt_level),
+            "onnxruntime": create_backend(
+                "onnxruntime",
+                onnx_path,
+                intra_op_threads=args.threads,
+                graph_optimization_level=args.opt_level,
+            ),
         }
-        results = {name: pipeline_stage_medians(DepthSRPipeline(b, config), frames, args.warmup)
-                   for name, b in backends.items()}
+        results = {
+            name: pipeline_stage_medians(DepthSRPipeline(b, config), frames, args.warmup)
+            for name, b in backends.items()
+        }
     print(f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
-    print(f"variant {args.variant}, {args.height}x{args.width}, LR /4 with 5 % holes, "
-          f"{args.frames} frames (medians), {args.threads} threads, ORT opt {args.opt_level}")
+    print(
+        f"variant {args.variant}, {args.height}x{args.width}, LR /4 with 5 % holes, "
+        f"{args.frames} frames (medians), {args.threads} threads, ORT opt {args.opt_level}"
+    )
     print("| backend | preprocess ms | inference ms | postprocess ms | pre+post % of inference |")
     print("|---|---|---|---|---|")
     for name, res in results.items():
         share = 100.0 * (res["preprocess"] + res["postprocess"]) / res["inference"]
-        print(f"| {name} | {res['preprocess']:.1f} | {res['inference']:.1f} | "
-              f"{res['postprocess']:.1f} | {share:.1f} % |")
+        print(
+            f"| {name} | {res['preprocess']:.1f} | {res['inference']:.1f} | "
+            f"{res['postprocess']:.1f} | {share:.1f} % |"
+        )
     ratio = results["torch"]["inference"] / results["onnxruntime"]["inference"]
     print(f"onnxruntime vs torch eager inference speed ratio: {ratio:.2f}x")
 

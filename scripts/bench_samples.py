@@ -52,9 +52,11 @@ def main() -> int:
         rates.append(args.samples / seconds)
         print(f"repeat {repeat + 1}: {rates[-1]:.1f} samples/s ({1e3 / rates[-1]:.1f} ms/sample)")
     median = statistics.median(rates)
-    print(f"{args.config}: crop {data.crop_hw}, scales {data.scale_range} "
-          f"({data.scale_sampling}), one worker: median {median:.1f} samples/s "
-          f"({1e3 / median:.1f} ms/sample)")
+    print(
+        f"{args.config}: crop {data.crop_hw}, scales {data.scale_range} "
+        f"({data.scale_sampling}), one worker: median {median:.1f} samples/s "
+        f"({1e3 / median:.1f} ms/sample)"
+    )
     return 0
 
 

@@ -60,8 +60,10 @@ def main() -> int:
         torch.set_num_threads(1)
     except ImportError:
         pass
-    print(f"synthetic scenes, 1 thread, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cpus, load avg {os.getloadavg()[0]:.2f}")
+    print(
+        f"synthetic scenes, 1 thread, {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cpus, load avg {os.getloadavg()[0]:.2f}"
+    )
     for height, width in ((240, 320), (480, 640)):
         wall, cpu = bench(height, width, args.frames, args.runs, args.seed)
         print(

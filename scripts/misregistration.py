@@ -38,11 +38,16 @@ def main() -> int:
     for frame in frames:
         depth_lr_up, _ = upsample_depth_lr(frame.depth_lr, frame.depth_hr.shape)
         fit = best_global_shift(
-            depth_lr_up, frame.depth_hr, max_shift_px=args.max_shift, step_px=args.step,
+            depth_lr_up,
+            frame.depth_hr,
+            max_shift_px=args.max_shift,
+            step_px=args.step,
             crop=args.crop,
         )
-        print(f"{frame.name:<24} {fit.dy:>6.1f} {fit.dx:>6.1f} {fit.rmse:>9.3f} "
-              f"{fit.rmse_unshifted:>10.3f}")
+        print(
+            f"{frame.name:<24} {fit.dy:>6.1f} {fit.dx:>6.1f} {fit.rmse:>9.3f} "
+            f"{fit.rmse_unshifted:>10.3f}"
+        )
     return 0
 
 

@@ -25,7 +25,8 @@ RVIZ = REPO / "config" / "bridgenet.rviz"
 
 def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
     return [
-        node for node in ast.walk(tree)
+        node
+        for node in ast.walk(tree)
         if isinstance(node, ast.Call)
         and (getattr(node.func, "id", None) == name or getattr(node.func, "attr", None) == name)
     ]
@@ -71,8 +72,15 @@ def test_declared_arguments_and_realsense_defaults(tree: ast.Module) -> None:
         declared[name.value] = default.value if isinstance(default, ast.Constant) else default
         assert isinstance(_kwarg(call, "description"), ast.Constant)
     assert set(declared) == {
-        "params_file", "model_path", "backend", "namespace", "rgb_topic",
-        "camera_info_topic", "depth_topic", "use_rviz", "log_level",
+        "params_file",
+        "model_path",
+        "backend",
+        "namespace",
+        "rgb_topic",
+        "camera_info_topic",
+        "depth_topic",
+        "use_rviz",
+        "log_level",
     }
     assert declared["rgb_topic"] == "/camera/camera/color/image_raw"
     assert declared["camera_info_topic"] == "/camera/camera/color/camera_info"
@@ -84,8 +92,11 @@ def test_declared_arguments_and_realsense_defaults(tree: ast.Module) -> None:
 
 
 def test_node_action_package_executable_params_and_remappings(tree: ast.Module) -> None:
-    nodes = [c for c in _calls(tree, "Node")
-             if ast.literal_eval(_kwarg(c, "executable")) == "bridgenet_node"]
+    nodes = [
+        c
+        for c in _calls(tree, "Node")
+        if ast.literal_eval(_kwarg(c, "executable")) == "bridgenet_node"
+    ]
     assert len(nodes) == 1
     node = nodes[0]
     assert _constant(tree, _kwarg(node, "package")) == "bridgenet_ros"
@@ -96,8 +107,11 @@ def test_node_action_package_executable_params_and_remappings(tree: ast.Module) 
     assert _launch_config_name(params.elts[0]) == "params_file"
     overrides = params.elts[1]
     assert isinstance(overrides, ast.Dict)
-    mapping = {ast.literal_eval(k): _launch_config_name(v)
-               for k, v in zip(overrides.keys, overrides.values) if k is not None}
+    mapping = {
+        ast.literal_eval(k): _launch_config_name(v)
+        for k, v in zip(overrides.keys, overrides.values)
+        if k is not None
+    }
     assert mapping == {"model_path": "model_path", "backend": "backend"}
     remaps = _kwarg(node, "remappings")
     assert isinstance(remaps, ast.List)
@@ -105,15 +119,19 @@ def test_node_action_package_executable_params_and_remappings(tree: ast.Module) 
     for element in remaps.elts:
         assert isinstance(element, ast.Tuple)
         pairs[ast.literal_eval(element.elts[0])] = _launch_config_name(element.elts[1])
-    assert pairs == {"rgb/image": "rgb_topic", "rgb/camera_info": "camera_info_topic",
-                     "depth/image": "depth_topic"}
+    assert pairs == {
+        "rgb/image": "rgb_topic",
+        "rgb/camera_info": "camera_info_topic",
+        "depth/image": "depth_topic",
+    }
     arguments = ast.unparse(_kwarg(node, "arguments"))
     assert "--log-level" in arguments and "log_level" in arguments
 
 
 def test_rviz_is_conditional_on_use_rviz(tree: ast.Module) -> None:
-    rviz = [c for c in _calls(tree, "Node")
-            if ast.literal_eval(_kwarg(c, "executable")) == "rviz2"]
+    rviz = [
+        c for c in _calls(tree, "Node") if ast.literal_eval(_kwarg(c, "executable")) == "rviz2"
+    ]
     assert len(rviz) == 1
     condition = _kwarg(rviz[0], "condition")
     assert isinstance(condition, ast.Call) and getattr(condition.func, "id", "") == "IfCondition"
@@ -141,8 +159,10 @@ def test_rviz_shows_rgb_input_sr_and_mde_depth() -> None:
     displays = data["Visualization Manager"]["Displays"]
     topics = {d["Topic"]["Value"] for d in displays if d["Class"].endswith("/Image")}
     assert topics == {
-        "/camera/camera/color/image_raw", "/camera/camera/depth/image_rect_raw",
-        "/depth_sr/image", "/depth_mde/image",
+        "/camera/camera/color/image_raw",
+        "/camera/camera/depth/image_rect_raw",
+        "/depth_sr/image",
+        "/depth_mde/image",
     }
 
 

@@ -80,9 +80,11 @@ class BagSource:
         self.connections = list(self._reader.connections)
         try:
             found = image_connections(
-                self._reader, self.path,
+                self._reader,
+                self.path,
                 {"rgb": rgb_topic, "depth": depth_topic, "gt": gt_topic},
-                optional=("gt",), hint="pass --{role}-topic to name the right image topic",
+                optional=("gt",),
+                hint="pass --{role}-topic to name the right image topic",
             )
         except DataError:
             self.close()
@@ -120,9 +122,7 @@ class BagSource:
 
     def __iter__(self) -> Iterator[BagMessage]:
         """Yield messages in log-time order; bad ones are counted in :attr:`skipped`."""
-        wanted = [
-            c for c in self.connections if self._include_other or c.topic in self.roles
-        ]
+        wanted = [c for c in self.connections if self._include_other or c.topic in self.roles]
         last_stamp: dict[str, int] = {}
         for conn, log_ns, rawdata in self._reader.messages(connections=wanted):
             role = self.roles.get(conn.topic, "other")

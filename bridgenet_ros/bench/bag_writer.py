@@ -213,19 +213,33 @@ def write_bag(
             t_rgb = opts.start_ns + index * period_ns
             jitter = rng.uniform(-opts.depth_jitter_ms, opts.depth_jitter_ms)
             t_depth = t_rgb + int(round((opts.depth_offset_ms + jitter) * 1e6))
-            put("rgb", topics.rgb, image_msg(frame.rgb, "rgb8", t_rgb, opts.rgb_frame_id),
-                IMAGE_TYPE, t_rgb)
-            put("rgb_info", topics.rgb_info,
+            put(
+                "rgb",
+                topics.rgb,
+                image_msg(frame.rgb, "rgb8", t_rgb, opts.rgb_frame_id),
+                IMAGE_TYPE,
+                t_rgb,
+            )
+            put(
+                "rgb_info",
+                topics.rgb_info,
                 camera_info_msg(frame.k, *rgb_hw, t_rgb, opts.rgb_frame_id),
-                CAMERA_INFO_TYPE, t_rgb)
+                CAMERA_INFO_TYPE,
+                t_rgb,
+            )
             if frame.depth_hr is not None:
                 if "gt" not in conns:
                     conns["gt"] = writer.add_connection(topics.gt, IMAGE_TYPE, typestore=ts)
                 gt = np.where(
                     np.isfinite(frame.depth_hr) & (frame.depth_hr > 0), frame.depth_hr, np.nan
                 ).astype(np.float32)
-                put("gt", topics.gt, image_msg(gt, "32FC1", t_rgb, opts.rgb_frame_id),
-                    IMAGE_TYPE, t_rgb)
+                put(
+                    "gt",
+                    topics.gt,
+                    image_msg(gt, "32FC1", t_rgb, opts.rgb_frame_id),
+                    IMAGE_TYPE,
+                    t_rgb,
+                )
             if opts.metric:
                 depth_msg = image_msg(
                     _depth_to_mm(frame.depth_lr), "16UC1", t_depth, opts.depth_frame_id
@@ -236,9 +250,13 @@ def write_bag(
                 )
             put("depth", topics.depth, depth_msg, IMAGE_TYPE, t_depth)
             k_lr = scale_intrinsics(frame.k, rgb_hw, depth_hw)
-            put("depth_info", topics.depth_info,
+            put(
+                "depth_info",
+                topics.depth_info,
                 camera_info_msg(k_lr, *depth_hw, t_depth, opts.depth_frame_id),
-                CAMERA_INFO_TYPE, t_depth)
+                CAMERA_INFO_TYPE,
+                t_depth,
+            )
             last_ns = max(t_rgb, t_depth)
             n += 1
             if progress is not None:

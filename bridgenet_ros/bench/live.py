@@ -141,14 +141,17 @@ def run_live_bench(bag: str | Path, options: LiveOptions | None = None) -> dict[
                 msg_type = CameraInfo if it.role == "other" else Image
                 pubs[it.topic] = node.create_publisher(msg_type, it.topic, qos_in)
         sub = node.create_subscription(
-            Image, opts.output_topic, on_output,
+            Image,
+            opts.output_topic,
+            on_output,
             QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE),
         )
         spinner.start()
         deadline = time.monotonic() + opts.discovery_timeout_s
         needed = (pubs[opts.topics.rgb], pubs[opts.topics.depth])
-        while not (all(p.get_subscription_count() > 0 for p in needed)
-                   and sub.get_publisher_count() > 0):
+        while not (
+            all(p.get_subscription_count() > 0 for p in needed) and sub.get_publisher_count() > 0
+        ):
             if time.monotonic() > deadline:
                 raise DataError(
                     f"no node subscribed to {opts.topics.rgb} and {opts.topics.depth} and "
@@ -200,8 +203,11 @@ def run_live_bench(bag: str | Path, options: LiveOptions | None = None) -> dict[
     sent = len(sent_ns)
     got = len(latencies)
     rgb_times = sorted(sent_ns.values())
-    input_rate = (sent - 1) / (rgb_times[-1] - rgb_times[0]) if sent > 1 and (
-        rgb_times[-1] > rgb_times[0]) else float("nan")
+    input_rate = (
+        (sent - 1) / (rgb_times[-1] - rgb_times[0])
+        if sent > 1 and (rgb_times[-1] > rgb_times[0])
+        else float("nan")
+    )
     return {
         "mode": "live",
         "bag": str(bag),

@@ -78,9 +78,7 @@ def image_msg(array: np.ndarray, encoding: str, stamp_ns: int, frame_id: str) ->
     )
 
 
-def camera_info_msg(
-    k: np.ndarray, height: int, width: int, stamp_ns: int, frame_id: str
-) -> Any:
+def camera_info_msg(k: np.ndarray, height: int, width: int, stamp_ns: int, frame_id: str) -> Any:
     """A rosbags ``sensor_msgs/msg/CameraInfo`` for an undistorted pinhole camera.
 
     Args:

@@ -128,13 +128,20 @@ def contact_sheet(samples: Sequence[FrameSample], path: str | Path) -> Path:
                 continue
             masked = np.ma.masked_invalid(np.where(img > 0, img, np.nan))
             if kind == "depth":
-                im = ax.imshow(masked, cmap="turbo", vmin=lo, vmax=hi, extent=extent,
-                               interpolation="nearest")
+                im = ax.imshow(
+                    masked, cmap="turbo", vmin=lo, vmax=hi, extent=extent, interpolation="nearest"
+                )
             else:
                 finite = img[np.isfinite(img)]
                 top = float(np.percentile(finite, 99)) if finite.size else 1.0
-                im = ax.imshow(np.ma.masked_invalid(img), cmap="magma", vmin=0.0,
-                               vmax=max(top, 1e-3), extent=extent, interpolation="nearest")
+                im = ax.imshow(
+                    np.ma.masked_invalid(img),
+                    cmap="magma",
+                    vmin=0.0,
+                    vmax=max(top, 1e-3),
+                    extent=extent,
+                    interpolation="nearest",
+                )
             bar = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.02)
             bar.set_label("m", fontsize=8)
             bar.ax.tick_params(labelsize=7)

@@ -133,8 +133,11 @@ class _OutBag:
 
         if path.exists():
             raise DataError(f"--out-bag {path} already exists: choose a new path or delete it")
-        storage = StoragePlugin.MCAP if any(source.path.rglob("*.mcap")) or (
-            source.path.suffix == ".mcap") else StoragePlugin.SQLITE3
+        storage = (
+            StoragePlugin.MCAP
+            if any(source.path.rglob("*.mcap")) or (source.path.suffix == ".mcap")
+            else StoragePlugin.SQLITE3
+        )
         try:
             self.writer = Writer(path, version=9, storage_plugin=storage)
             self.writer.open()
@@ -195,9 +198,16 @@ def replay_bag(
         opts.sync_queue_size, opts.sync_slop_s
     )
     n_rgb = source.counts.get("rgb", 0)
-    sample_at = set(
-        np.linspace(0, max(n_rgb - 1, 0), min(opts.samples, n_rgb)).round().astype(int).tolist()
-    ) if opts.samples else set()
+    sample_at = (
+        set(
+            np.linspace(0, max(n_rgb - 1, 0), min(opts.samples, n_rgb))
+            .round()
+            .astype(int)
+            .tolist()
+        )
+        if opts.samples
+        else set()
+    )
     skipped: Counter[str] = Counter()
     frames: list[FrameRecord] = []
     samples: list[FrameSample] = []
@@ -212,8 +222,13 @@ def replay_bag(
     instr_s = 0.0
     gt_count = 0
 
-    def score(record: FrameRecord, sr: np.ndarray, up: np.ndarray, gt: np.ndarray,
-              sample: FrameSample | None) -> None:
+    def score(
+        record: FrameRecord,
+        sr: np.ndarray,
+        up: np.ndarray,
+        gt: np.ndarray,
+        sample: FrameSample | None,
+    ) -> None:
         rmse, mae, n_valid = depth_errors(sr, gt)
         b_rmse, b_mae, _ = depth_errors(up, gt)
         if n_valid == 0:
@@ -301,8 +316,15 @@ def replay_bag(
             t4 = time.perf_counter()
             sample = None
             if index in sample_at:
-                sample = FrameSample(index, rgb, depth_lr, result.depth_sr, result.depth_mde,
-                                     result.depth_lr_up, None)
+                sample = FrameSample(
+                    index,
+                    rgb,
+                    depth_lr,
+                    result.depth_sr,
+                    result.depth_mde,
+                    result.depth_lr_up,
+                    None,
+                )
                 samples.append(sample)
             if out is not None:
                 log_ns = max(rgb_msg.log_ns, depth_msg.log_ns)
@@ -314,8 +336,12 @@ def replay_bag(
                 if gt_now is not None:
                     score(record, result.depth_sr, result.depth_lr_up, gt_now, sample)
                 else:
-                    waiting[rgb_msg.stamp_ns] = (record, result.depth_sr, result.depth_lr_up,
-                                                 sample)
+                    waiting[rgb_msg.stamp_ns] = (
+                        record,
+                        result.depth_sr,
+                        result.depth_lr_up,
+                        sample,
+                    )
                     _evict_older(waiting, rgb_msg.stamp_ns - 2_000_000_000)
             instr_s += time.perf_counter() - t4
             if progress is not None:
@@ -328,7 +354,8 @@ def replay_bag(
     skipped.update(source.skipped)
     if source.has_gt:
         skipped["frames_without_gt"] += sum(1 for f in frames if f.rmse is None) - skipped.get(
-            "gt_no_valid_pixel", 0)
+            "gt_no_valid_pixel", 0
+        )
     if not frames:
         raise DataError(
             f"bag {source.path}: no RGB/depth pair was made from {n_rgb} RGB and "

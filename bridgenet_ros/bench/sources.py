@@ -106,8 +106,12 @@ def open_frame_source(
                 lr = degrade(bicubic_downsample(frame.depth, factor), frame.rgb, True)
                 yield BagFrame(frame.rgb, lr, frame.depth, frame.K)
 
-        return FrameSource(synthetic(), count, True,
-                           f"synthetic scenes {width}x{height}, seed {seed}, x{factor:g}")
+        return FrameSource(
+            synthetic(),
+            count,
+            True,
+            f"synthetic scenes {width}x{height}, seed {seed}, x{factor:g}",
+        )
 
     from bridgenet_ros.data.folders import NAMED_SETS, RGBDFolder, open_named_set
 

@@ -54,8 +54,12 @@ def rate_and_jitter(times_s: Sequence[float]) -> dict[str, float]:
         ``jitter_std_ms``; NaN where there are too few arrivals.
     """
     t = np.asarray(times_s, dtype=np.float64)
-    out = {"rate_hz": math.nan, "jitter_mean_ms": math.nan, "jitter_max_ms": math.nan,
-           "jitter_std_ms": math.nan}
+    out = {
+        "rate_hz": math.nan,
+        "jitter_mean_ms": math.nan,
+        "jitter_max_ms": math.nan,
+        "jitter_std_ms": math.nan,
+    }
     if t.size >= 2 and t[-1] > t[0]:
         out["rate_hz"] = float((t.size - 1) / (t[-1] - t[0]))
     if t.size >= 3:

@@ -23,29 +23,52 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     topics = BagTopics()
     parser.add_argument("--bag", required=True, help="input rosbag2 directory (sqlite3 or MCAP)")
     parser.add_argument(
-        "--model", default=None,
+        "--model",
+        default=None,
         help="model file (.onnx, .pt, .engine); default models/bridgenet_lite.onnx",
     )
-    parser.add_argument("--backend", choices=("auto", "tensorrt", "onnxruntime", "torch"),
-                        default="auto", help="inference backend (default auto)")
+    parser.add_argument(
+        "--backend",
+        choices=("auto", "tensorrt", "onnxruntime", "torch"),
+        default="auto",
+        help="inference backend (default auto)",
+    )
     parser.add_argument("--model-height", type=int, default=None, help="network input height")
     parser.add_argument("--model-width", type=int, default=None, help="network input width")
     parser.add_argument("--rgb-topic", default=topics.rgb, help=f"default {topics.rgb}")
     parser.add_argument("--depth-topic", default=topics.depth, help=f"default {topics.depth}")
     parser.add_argument("--gt-topic", default=topics.gt, help=f"default {topics.gt}")
-    parser.add_argument("--report", default=None,
-                        help="report folder (report.json, report.md, PNGs); default runs/bench")
-    parser.add_argument("--out-bag", default=None,
-                        help="write the input bag plus depth_sr/depth_mde topics here")
+    parser.add_argument(
+        "--report",
+        default=None,
+        help="report folder (report.json, report.md, PNGs); default runs/bench",
+    )
+    parser.add_argument(
+        "--out-bag", default=None, help="write the input bag plus depth_sr/depth_mde topics here"
+    )
     parser.add_argument("--samples", type=int, default=4, help="frames in the contact sheet")
-    parser.add_argument("--live", action="store_true",
-                        help="play the bag to a running node (needs rclpy) instead of offline")
-    parser.add_argument("--rate", type=float, default=None,
-                        help="--live: publish rate in Hz (default: the recorded timing)")
-    parser.add_argument("--output-topic", default=OUTPUT_SR_TOPIC,
-                        help=f"--live: the node's SR output topic (default {OUTPUT_SR_TOPIC})")
-    parser.add_argument("--discovery-timeout", type=float, default=20.0,
-                        help="--live: seconds to wait for the node to subscribe")
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="play the bag to a running node (needs rclpy) instead of offline",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="--live: publish rate in Hz (default: the recorded timing)",
+    )
+    parser.add_argument(
+        "--output-topic",
+        default=OUTPUT_SR_TOPIC,
+        help=f"--live: the node's SR output topic (default {OUTPUT_SR_TOPIC})",
+    )
+    parser.add_argument(
+        "--discovery-timeout",
+        type=float,
+        default=20.0,
+        help="--live: seconds to wait for the node to subscribe",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -72,20 +95,27 @@ def print_summary(report: dict[str, Any], files: dict[str, Path]) -> None:
         return "n/a" if value is None else f"{value:.{digits}f}"
 
     print(f"\nbackend {report['backend']}  model {report['model']}")
-    print(f"frames {report['frames']}  pairs made {report['pairs']['made']}  dropped "
-          f"{report['pairs']['dropped']}  skipped {report['skipped'] or 0}")
+    print(
+        f"frames {report['frames']}  pairs made {report['pairs']['made']}  dropped "
+        f"{report['pairs']['dropped']}  skipped {report['skipped'] or 0}"
+    )
     print(f"{'':12s} {'RMSE (m)':>10s} {'MAE (m)':>10s}")
     if acc:
         print(f"{'BridgeNet':12s} {f(acc['rmse_m'], 4):>10s} {f(acc['mae_m'], 4):>10s}")
-        print(f"{'bicubic':12s} {f(acc['bicubic_rmse_m'], 4):>10s} "
-              f"{f(acc['bicubic_mae_m'], 4):>10s}")
+        print(
+            f"{'bicubic':12s} {f(acc['bicubic_rmse_m'], 4):>10s} {f(acc['bicubic_mae_m'], 4):>10s}"
+        )
     else:
         print("(no ground-truth topic: accuracy not measured)")
-    print(f"latency ms  p50 {f(lat['p50'])}  p90 {f(lat['p90'])}  p99 {f(lat['p99'])}  "
-          f"max {f(lat['max'])}  (inference mean {f(lat['stages']['inference'])})")
-    print(f"throughput {f(report['throughput_fps'])} frames/s  (inference bound "
-          f"{f(report['inference_bound_fps'])}, ratio {f(report['throughput_ratio'], 3)})  "
-          f"peak memory {f(report['peak_memory_mb'], 0)} MiB")
+    print(
+        f"latency ms  p50 {f(lat['p50'])}  p90 {f(lat['p90'])}  p99 {f(lat['p99'])}  "
+        f"max {f(lat['max'])}  (inference mean {f(lat['stages']['inference'])})"
+    )
+    print(
+        f"throughput {f(report['throughput_fps'])} frames/s  (inference bound "
+        f"{f(report['inference_bound_fps'])}, ratio {f(report['throughput_ratio'], 3)})  "
+        f"peak memory {f(report['peak_memory_mb'], 0)} MiB"
+    )
     if files:
         print("files:")
         for name, path in files.items():
@@ -106,8 +136,12 @@ def run(args: argparse.Namespace) -> int:
 
         report = run_live_bench(
             args.bag,
-            LiveOptions(topics=topics, rate_hz=args.rate, output_topic=args.output_topic,
-                        discovery_timeout_s=args.discovery_timeout),
+            LiveOptions(
+                topics=topics,
+                rate_hz=args.rate,
+                output_topic=args.output_topic,
+                discovery_timeout_s=args.discovery_timeout,
+            ),
         )
         report_dir.mkdir(parents=True, exist_ok=True)
         path = report_dir / "report_live.json"
@@ -115,10 +149,12 @@ def run(args: argparse.Namespace) -> int:
 
         path.write_text(json.dumps(json_safe(report), indent=2) + "\n", encoding="utf-8")
         lat = report["latency_ms"]
-        print(f"live: sent {report['sent_pairs']} pairs, received {report['received']}, "
-              f"dropped {report['dropped']}; latency mean {lat['mean']:.1f} ms max "
-              f"{lat['max']:.1f} ms; output {report['output_rate_hz']:.1f} Hz; jitter mean "
-              f"{report['jitter_ms']['mean']:.1f} ms")
+        print(
+            f"live: sent {report['sent_pairs']} pairs, received {report['received']}, "
+            f"dropped {report['dropped']}; latency mean {lat['mean']:.1f} ms max "
+            f"{lat['max']:.1f} ms; output {report['output_rate_hz']:.1f} Hz; jitter mean "
+            f"{report['jitter_ms']['mean']:.1f} ms"
+        )
         print(f"report: {path}")
         return 0
 
@@ -131,8 +167,13 @@ def run(args: argparse.Namespace) -> int:
             bar.update(done - bar.n)
 
         bench = run_offline_bench(
-            args.bag, config, report_dir=report_dir, topics=topics, out_bag=args.out_bag,
-            samples=args.samples, progress=progress,
+            args.bag,
+            config,
+            report_dir=report_dir,
+            topics=topics,
+            out_bag=args.out_bag,
+            samples=args.samples,
+            progress=progress,
         )
     print_summary(bench.report, bench.files)
     if args.out_bag:

@@ -15,15 +15,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``bridgenet build-engine``."""
     parser.add_argument("--onnx", required=True, help="ONNX written by `bridgenet export`")
     parser.add_argument("--fp16", action="store_true", help="FP16 engine")
-    parser.add_argument("--workspace-mb", type=int, default=1024,
-                        help="builder workspace limit in MiB (default 1024)")
+    parser.add_argument(
+        "--workspace-mb",
+        type=int,
+        default=1024,
+        help="builder workspace limit in MiB (default 1024)",
+    )
     parser.add_argument("--height", type=int, default=None, help="engine input height")
     parser.add_argument("--width", type=int, default=None, help="engine input width")
-    parser.add_argument("--cache-dir", default=None,
-                        help="engine cache folder (default ~/.cache/bridgenet_ros/engines)")
+    parser.add_argument(
+        "--cache-dir",
+        default=None,
+        help="engine cache folder (default ~/.cache/bridgenet_ros/engines)",
+    )
     parser.add_argument("--force", action="store_true", help="rebuild even if a valid one exists")
-    parser.add_argument("--cuda-api", default="auto", choices=("auto", "pycuda", "cuda-python"),
-                        help="CUDA binding used to query the GPU")
+    parser.add_argument(
+        "--cuda-api",
+        default="auto",
+        choices=("auto", "pycuda", "cuda-python"),
+        help="CUDA binding used to query the GPU",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,8 +54,12 @@ def run(args: argparse.Namespace) -> int:
         cuda.close()
     hw = None if args.height is None else (args.height, args.width)
     path = ensure_engine(
-        Path(args.onnx), cache_dir=Path(args.cache_dir) if args.cache_dir else DEFAULT_CACHE_DIR,
-        gpu_name=gpu, input_hw=hw, fp16=args.fp16, workspace_mb=args.workspace_mb,
+        Path(args.onnx),
+        cache_dir=Path(args.cache_dir) if args.cache_dir else DEFAULT_CACHE_DIR,
+        gpu_name=gpu,
+        input_hw=hw,
+        fp16=args.fp16,
+        workspace_mb=args.workspace_mb,
         force=args.force,
     )
     print(f"engine: {path}")

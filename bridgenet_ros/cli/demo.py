@@ -19,22 +19,29 @@ HELP = "make a synthetic sample bag and benchmark the shipped model on it (CPU, 
 
 #: repository root (the package is installed editable from a clone)
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_MODELS = (REPO_ROOT / "models" / "bridgenet_lite.onnx",
-                  REPO_ROOT / "models" / "bridgenet_lite.pt")
+DEFAULT_MODELS = (
+    REPO_ROOT / "models" / "bridgenet_lite.onnx",
+    REPO_ROOT / "models" / "bridgenet_lite.pt",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``demo``."""
-    parser.add_argument("--out", default="demo_out",
-                        help="output folder (default demo_out/); its demo files are replaced")
-    parser.add_argument("--model", default=None,
-                        help="model file (default models/bridgenet_lite.onnx, else .pt)")
+    parser.add_argument(
+        "--out",
+        default="demo_out",
+        help="output folder (default demo_out/); its demo files are replaced",
+    )
+    parser.add_argument(
+        "--model", default=None, help="model file (default models/bridgenet_lite.onnx, else .pt)"
+    )
     parser.add_argument("--frames", type=int, default=30, help="frames in the bag (default 30)")
     parser.add_argument("--height", type=int, default=240, help="image height (default 240)")
     parser.add_argument("--width", type=int, default=320, help="image width (default 320)")
     parser.add_argument("--scale", type=float, default=4.0, help="LR down-sampling factor")
-    parser.add_argument("--storage", choices=("sqlite3", "mcap"), default="mcap",
-                        help="bag storage (default mcap)")
+    parser.add_argument(
+        "--storage", choices=("sqlite3", "mcap"), default="mcap", help="bag storage (default mcap)"
+    )
     parser.add_argument("--seed", type=int, default=7, help="synthetic scene seed")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
@@ -84,19 +91,44 @@ def run(args: argparse.Namespace) -> int:
             shutil.rmtree(old)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    source = open_frame_source("synthetic", scale=args.scale, limit=args.frames,
-                               height=args.height, width=args.width, seed=args.seed)
-    with tqdm(total=source.count, desc="1/2 sample bag", unit="frame",
-              disable=args.no_progress, file=sys.stderr) as bar:
-        summary = write_bag(bag, source.frames, BagWriteOptions(storage=args.storage),
-                            progress=lambda n: bar.update(n - bar.n))
-    print(f"sample bag: {summary.path} ({summary.storage}, {summary.frames} frames, RGB "
-          f"{args.width}x{args.height}, depth {summary.depth_hw[1]}x{summary.depth_hw[0]})")
+    source = open_frame_source(
+        "synthetic",
+        scale=args.scale,
+        limit=args.frames,
+        height=args.height,
+        width=args.width,
+        seed=args.seed,
+    )
+    with tqdm(
+        total=source.count,
+        desc="1/2 sample bag",
+        unit="frame",
+        disable=args.no_progress,
+        file=sys.stderr,
+    ) as bar:
+        summary = write_bag(
+            bag,
+            source.frames,
+            BagWriteOptions(storage=args.storage),
+            progress=lambda n: bar.update(n - bar.n),
+        )
+    print(
+        f"sample bag: {summary.path} ({summary.storage}, {summary.frames} frames, RGB "
+        f"{args.width}x{args.height}, depth {summary.depth_hw[1]}x{summary.depth_hw[0]})"
+    )
     config = NodeConfig(model_path=str(model), backend=backend)
-    with tqdm(total=source.count, desc=f"2/2 bench ({backend}, CPU)", unit="frame",
-              disable=args.no_progress, file=sys.stderr) as bar:
+    with tqdm(
+        total=source.count,
+        desc=f"2/2 bench ({backend}, CPU)",
+        unit="frame",
+        disable=args.no_progress,
+        file=sys.stderr,
+    ) as bar:
         bench = run_offline_bench(
-            bag, config, report_dir=report_dir, out_bag=out_bag,
+            bag,
+            config,
+            report_dir=report_dir,
+            out_bag=out_bag,
             progress=lambda done, total: bar.update(done - bar.n),
         )
     print_summary(bench.report, bench.files)

@@ -22,32 +22,63 @@ DEFAULT_GUIDED = "config/guided_filter.yaml"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``bridgenet eval``."""
-    parser.add_argument("--data", required=True,
-                        help="named set (rgbdd, rgbdd_realscene, nyu_v2, middlebury) or folder")
+    parser.add_argument(
+        "--data",
+        required=True,
+        help="named set (rgbdd, rgbdd_realscene, nyu_v2, middlebury) or folder",
+    )
     parser.add_argument("--data-root", default=None, help="root of the named sets")
-    parser.add_argument("--scale", type=float, default=None,
-                        help="LR = PIL-bicubic down-sampling of the HR depth by this factor")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=None,
+        help="LR = PIL-bicubic down-sampling of the HR depth by this factor",
+    )
     parser.add_argument("--lr-dir", default=None, help="read LR maps from DATA/LR_DIR instead")
-    parser.add_argument("--depth-scale", type=float, default=None,
-                        help="unit of the scores: file value x K (e.g. 0.1: mm -> cm)")
+    parser.add_argument(
+        "--depth-scale",
+        type=float,
+        default=None,
+        help="unit of the scores: file value x K (e.g. 0.1: mm -> cm)",
+    )
     parser.add_argument("--crop", type=int, default=6, help="border crop in pixels (default 6)")
-    parser.add_argument("--split", choices=("val", "train", "all"), default="all",
-                        help="group split of the set (RGB-D-D: by capture day)")
+    parser.add_argument(
+        "--split",
+        choices=("val", "train", "all"),
+        default="all",
+        help="group split of the set (RGB-D-D: by capture day)",
+    )
     parser.add_argument("--limit", type=int, default=None, help="at most N images")
-    parser.add_argument("--model", action="append", default=[],
-                        help="checkpoint/ONNX file (repeat to compare several)")
+    parser.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        help="checkpoint/ONNX file (repeat to compare several)",
+    )
     parser.add_argument("--backend", choices=("torch", "onnxruntime"), default="torch")
-    parser.add_argument("--baselines", default="bicubic,guided",
-                        help="comma list of bicubic, guided (or 'none')")
-    parser.add_argument("--guided-config", default=DEFAULT_GUIDED,
-                        help=f"tuned guided-filter parameters (default {DEFAULT_GUIDED})")
-    parser.add_argument("--tune-guided", metavar="OUT", default=None,
-                        help="tune the guided filter on this data (use --split val) at the"
-                        " scales of --tune-scales and write the parameters to OUT")
+    parser.add_argument(
+        "--baselines", default="bicubic,guided", help="comma list of bicubic, guided (or 'none')"
+    )
+    parser.add_argument(
+        "--guided-config",
+        default=DEFAULT_GUIDED,
+        help=f"tuned guided-filter parameters (default {DEFAULT_GUIDED})",
+    )
+    parser.add_argument(
+        "--tune-guided",
+        metavar="OUT",
+        default=None,
+        help="tune the guided filter on this data (use --split val) at the"
+        " scales of --tune-scales and write the parameters to OUT",
+    )
     parser.add_argument("--tune-scales", default="4,8,16", help="scales for --tune-guided")
-    parser.add_argument("--sensor-model", default=None, metavar="YAML",
-                        help="noisy-LR protocol: degrade the bicubic LR with the sensor model of"
-                        " this YAML (SensorModelConfig keys, e.g. config/sensor_model_tof.yaml)")
+    parser.add_argument(
+        "--sensor-model",
+        default=None,
+        metavar="YAML",
+        help="noisy-LR protocol: degrade the bicubic LR with the sensor model of"
+        " this YAML (SensorModelConfig keys, e.g. config/sensor_model_tof.yaml)",
+    )
     parser.add_argument("--sensor-seed", type=int, default=0, help="seed of --sensor-model")
     parser.add_argument("--json", default=None, help="write the results as JSON here")
     parser.add_argument("--vis", default=None, help="write best/worst comparison PNGs here")
@@ -67,11 +98,16 @@ def _tune(args: argparse.Namespace) -> int:
     lines = []
     for scale in (float(s) for s in args.tune_scales.split(",")):
         frames, unit = load_eval_frames(
-            args.data, scale=scale, depth_scale=args.depth_scale, split=args.split,
-            root=args.data_root, limit=args.limit,
+            args.data,
+            scale=scale,
+            depth_scale=args.depth_scale,
+            split=args.split,
+            root=args.data_root,
+            limit=args.limit,
         )
-        prepared = [(f.rgb, pipeline.run(f.rgb, f.depth_lr).depth_lr_up, f.depth_hr)
-                    for f in frames]
+        prepared = [
+            (f.rgb, pipeline.run(f.rgb, f.depth_lr).depth_lr_up, f.depth_hr) for f in frames
+        ]
 
         def rmse(pred, gt):  # type: ignore[no-untyped-def]
             return compute_metrics(pred, gt, crop=args.crop, mask=None).rmse
@@ -79,18 +115,22 @@ def _tune(args: argparse.Namespace) -> int:
         best, score = tune_guided(prepared, scale, score=rmse)
         bicubic = sum(rmse(up, gt) for _, up, gt in prepared) / len(prepared)
         params.append(best)
-        line = (f"x{scale:g}: radius {best.radius}, eps {best.eps:g}: RMSE {score:.4f} {unit}"
-                f" (bicubic {bicubic:.4f}) on {len(prepared)} {args.data}/{args.split} images")
+        line = (
+            f"x{scale:g}: radius {best.radius}, eps {best.eps:g}: RMSE {score:.4f} {unit}"
+            f" (bicubic {bicubic:.4f}) on {len(prepared)} {args.data}/{args.split} images"
+        )
         lines.append(line)
         print(line)
-    note = "\n".join([
-        "Guided-filter baseline (cv2.ximgproc.guidedFilter) parameters, tuned by grid search",
-        f"on {args.data} split={args.split} (crop {args.crop} px, mean RMSE):",
-        f"  bridgenet eval --data {args.data} --split {args.split} --tune-guided OUT"
-        f" --tune-scales {args.tune_scales} --crop {args.crop}"
-        f" --depth-scale {args.depth_scale} --limit {args.limit}",
-        *lines,
-    ])
+    note = "\n".join(
+        [
+            "Guided-filter baseline (cv2.ximgproc.guidedFilter) parameters, tuned by grid search",
+            f"on {args.data} split={args.split} (crop {args.crop} px, mean RMSE):",
+            f"  bridgenet eval --data {args.data} --split {args.split} --tune-guided OUT"
+            f" --tune-scales {args.tune_scales} --crop {args.crop}"
+            f" --depth-scale {args.depth_scale} --limit {args.limit}",
+            *lines,
+        ]
+    )
     save_guided_params(args.tune_guided, params, note)
     print(f"wrote {args.tune_guided}")
     return 0
@@ -131,8 +171,14 @@ def run(args: argparse.Namespace) -> int:
             SensorModelConfig, load_yaml(args.sensor_model), where=args.sensor_model
         )
     frames, unit = load_eval_frames(
-        args.data, scale=args.scale, lr_dir=args.lr_dir, depth_scale=args.depth_scale,
-        split=args.split, root=args.data_root, limit=args.limit, sensor_model=sensor_model,
+        args.data,
+        scale=args.scale,
+        lr_dir=args.lr_dir,
+        depth_scale=args.depth_scale,
+        split=args.split,
+        root=args.data_root,
+        limit=args.limit,
+        sensor_model=sensor_model,
         sensor_seed=args.sensor_seed,
     )
     models: list[ModelMethod] = []
@@ -143,20 +189,31 @@ def run(args: argparse.Namespace) -> int:
         backend = create_backend(args.backend, path)
         models.append(ModelMethod(stem, DepthSRPipeline(backend)))
     report = evaluate_frames(
-        frames, models, baselines=baselines, guided_params=guided_params,
-        scale=None if args.lr_dir else args.scale, crop=args.crop, unit=unit,
+        frames,
+        models,
+        baselines=baselines,
+        guided_params=guided_params,
+        scale=None if args.lr_dir else args.scale,
+        crop=args.crop,
+        unit=unit,
         keep_predictions=bool(args.vis),
         progress=lambda it: tqdm(list(it), desc="eval", leave=False, mininterval=2.0),
     )
-    report.extra.update({
-        "data": args.data, "split": args.split,
-        "lr": args.lr_dir if args.lr_dir else (
-            f"bicubic+sensor_model({args.sensor_model}, seed {args.sensor_seed})"
-            if args.sensor_model else "bicubic"
-        ),
-        "backend": args.backend,
-        "models": {m.name: str(p) for m, p in zip(models, args.model)},
-    })
+    report.extra.update(
+        {
+            "data": args.data,
+            "split": args.split,
+            "lr": args.lr_dir
+            if args.lr_dir
+            else (
+                f"bicubic+sensor_model({args.sensor_model}, seed {args.sensor_seed})"
+                if args.sensor_model
+                else "bicubic"
+            ),
+            "backend": args.backend,
+            "models": {m.name: str(p) for m, p in zip(models, args.model)},
+        }
+    )
     print(format_table(report))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

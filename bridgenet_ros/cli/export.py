@@ -17,8 +17,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--height", type=int, default=None, help="fixed input height (pixels)")
     parser.add_argument("--width", type=int, default=None, help="fixed input width (pixels)")
     parser.add_argument("--dynamic", action="store_true", help="dynamic input height/width")
-    parser.add_argument("--fp16", action="store_true",
-                        help="float16 weights/compute with float32 inputs/outputs")
+    parser.add_argument(
+        "--fp16", action="store_true", help="float16 weights/compute with float32 inputs/outputs"
+    )
     parser.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17)")
 
 

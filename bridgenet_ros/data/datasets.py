@@ -259,9 +259,7 @@ class SyntheticSource:
         )
 
 
-def build_sources(
-    config: DataConfig, split: SplitName
-) -> list[tuple[FrameSource, SourceConfig]]:
+def build_sources(config: DataConfig, split: SplitName) -> list[tuple[FrameSource, SourceConfig]]:
     """Open every source of ``config`` for ``split``.
 
     A source without a frame in ``split`` (e.g. a set recorded on a single day has no
@@ -280,7 +278,9 @@ def build_sources(
                 scenes = SyntheticScenes(spec.seed, spec.height, spec.width, spec.length)
             else:
                 scenes = SyntheticScenes(
-                    spec.seed + SYNTHETIC_VAL_SEED_OFFSET, spec.height, spec.width,
+                    spec.seed + SYNTHETIC_VAL_SEED_OFFSET,
+                    spec.height,
+                    spec.width,
                     spec.val_frames,
                 )
             sources.append(SyntheticSource(scenes))
@@ -288,7 +288,10 @@ def build_sources(
             assert spec.path is not None
             sources.append(
                 open_named_set(
-                    spec.path, config.data_root, split=split, val_fraction=config.val_fraction,
+                    spec.path,
+                    config.data_root,
+                    split=split,
+                    val_fraction=config.val_fraction,
                     on_error=config.on_error,
                 )
             )
@@ -296,8 +299,13 @@ def build_sources(
             assert spec.path is not None
             sources.append(
                 RGBDFolder(
-                    spec.path, spec.depth_scale, spec.lr_subdir, on_error=config.on_error,
-                    group_by=spec.group_by, split=split, val_fraction=config.val_fraction,
+                    spec.path,
+                    spec.depth_scale,
+                    spec.lr_subdir,
+                    on_error=config.on_error,
+                    group_by=spec.group_by,
+                    split=split,
+                    val_fraction=config.val_fraction,
                 )
             )
         elif spec.kind == "rosbag":
@@ -306,8 +314,13 @@ def build_sources(
             assert spec.path is not None
             sources.append(
                 RosbagRGBD(
-                    spec.path, spec.rgb_topic, spec.depth_topic, max_dt_s=spec.max_dt_s,
-                    split=split, val_fraction=config.val_fraction, on_error=config.on_error,
+                    spec.path,
+                    spec.rgb_topic,
+                    spec.depth_topic,
+                    max_dt_s=spec.max_dt_s,
+                    split=split,
+                    val_fraction=config.val_fraction,
+                    on_error=config.on_error,
                 )
             )
         else:
@@ -328,9 +341,7 @@ def build_sources(
     return pairs
 
 
-def draw_scale(
-    rng: np.random.Generator, scale_range: tuple[float, float], sampling: str
-) -> float:
+def draw_scale(rng: np.random.Generator, scale_range: tuple[float, float], sampling: str) -> float:
     """One training scale factor from ``scale_range`` (``uniform`` or ``log_uniform``)."""
     lo, hi = scale_range
     if sampling == "log_uniform":
@@ -338,9 +349,7 @@ def draw_scale(
     return float(rng.uniform(lo, hi))
 
 
-def _crop_origin(
-    size: int, crop: int, rng: np.random.Generator | None, where: str
-) -> int:
+def _crop_origin(size: int, crop: int, rng: np.random.Generator | None, where: str) -> int:
     """Top/left of a crop: random in training (``rng``), centred in validation."""
     if size < crop:
         raise DataError(
@@ -398,8 +407,8 @@ def make_sample(
         sy, sx = lr_h / height, lr_w / width
         scale = height / lr_h
         depth_lr = frame.depth_lr[
-            int(math.floor(y0 * sy)):int(math.ceil((y0 + ch) * sy)),
-            int(math.floor(x0 * sx)):int(math.ceil((x0 + cw) * sx)),
+            int(math.floor(y0 * sy)) : int(math.ceil((y0 + ch) * sy)),
+            int(math.floor(x0 * sx)) : int(math.ceil((x0 + cw) * sx)),
         ]
         if not valid_mask(depth_lr).any():
             raise DataError(f"{frame.name}: LR crop has no valid pixel")
@@ -513,8 +522,13 @@ class DepthSRDataset(Dataset[dict[str, torch.Tensor]]):
                 continue
             try:
                 return make_sample(
-                    frame, scale, cfg.crop_hw, rng, flip=flip,
-                    use_real_lr=self.use_real_lr[s], sensor_model=sensor,
+                    frame,
+                    scale,
+                    cfg.crop_hw,
+                    rng,
+                    flip=flip,
+                    use_real_lr=self.use_real_lr[s],
+                    sensor_model=sensor,
                 )
             except DataError as err:
                 if "smaller than the crop" in str(err):

@@ -172,14 +172,26 @@ class SensorModelConfig:
     hole_value: Literal["zero", "nan"] = "zero"
 
     def __post_init__(self) -> None:
-        probs = ("far_dropout", "dark_dropout", "grazing_dropout", "random_dropout",
-                 "flying_pixel_prob", "dark_threshold")
+        probs = (
+            "far_dropout",
+            "dark_dropout",
+            "grazing_dropout",
+            "random_dropout",
+            "flying_pixel_prob",
+            "dark_threshold",
+        )
         for name in probs:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"SensorModelConfig.{name} must be in [0, 1], got {value}")
-        for name in ("noise_a_m", "noise_b_per_m", "quantization_mm", "min_depth_m",
-                     "shift_max_px", "shift_max_rgb_px"):
+        for name in (
+            "noise_a_m",
+            "noise_b_per_m",
+            "quantization_mm",
+            "min_depth_m",
+            "shift_max_px",
+            "shift_max_rgb_px",
+        ):
             if getattr(self, name) < 0.0:
                 value = getattr(self, name)
                 raise ConfigError(f"SensorModelConfig.{name} must be >= 0, got {value}")

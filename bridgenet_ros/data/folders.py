@@ -70,8 +70,7 @@ DATA_ROOT_ENV = "BRIDGENET_DATA_ROOT"
 #: ``$BRIDGENET_DATA_ROOT`` when set, else ``../shared/data`` relative to the repository root
 #: (the package is installed editable).
 DEFAULT_DATA_ROOT = Path(
-    os.environ.get(DATA_ROOT_ENV)
-    or Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    os.environ.get(DATA_ROOT_ENV) or Path(__file__).resolve().parents[2].parent / "shared" / "data"
 )
 
 

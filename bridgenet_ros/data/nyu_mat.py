@@ -123,6 +123,10 @@ class NYUv2Mat(FrameSequence[RGBDSample]):
         if not np.any(np.isfinite(depth) & (depth > 0)):
             raise DataError(f"{self.path}: frame {frame} depth has no valid pixel")
         return RGBDSample(
-            name=f"{frame:04d}", rgb=rgb, depth_hr=depth, depth_lr=None,
-            group=self._groups[frame], metric=True,
+            name=f"{frame:04d}",
+            rgb=rgb,
+            depth_hr=depth,
+            depth_lr=None,
+            group=self._groups[frame],
+            metric=True,
         )

@@ -106,7 +106,10 @@ def render_preview(
     h, w = frames[0].depth_hr.shape
     col_w = 3.2
     fig, axes = plt.subplots(
-        rows, 3, figsize=(3 * col_w + 0.8, rows * col_w * h / w + 0.6), squeeze=False,
+        rows,
+        3,
+        figsize=(3 * col_w + 0.8, rows * col_w * h / w + 0.6),
+        squeeze=False,
         constrained_layout=True,
     )
     cmap = matplotlib.colormaps["turbo"].copy()
@@ -130,7 +133,11 @@ def render_preview(
         axes[row, 0].set_title(f"RGB {frame.name}", fontsize=8)
         lr_shown = np.where(valid_mask(lr), lr, np.nan)
         axes[row, 1].imshow(
-            lr_shown, cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest",
+            lr_shown,
+            cmap=cmap,
+            vmin=lo,
+            vmax=hi,
+            interpolation="nearest",
             extent=(0, gt.shape[1], gt.shape[0], 0),
         )
         axes[row, 1].set_title(label, fontsize=8)

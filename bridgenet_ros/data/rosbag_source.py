@@ -137,8 +137,9 @@ class RosbagRGBD(FrameSequence[RGBDSample]):
         self.unpaired: dict[str, int] = {"rgb": 0, "depth": 0}
         reader = open_bag(self.path)
         try:
-            frames = self._read(reader, rgb_topic, depth_topic, max_dt_s, every, max_frames,
-                                on_error)
+            frames = self._read(
+                reader, rgb_topic, depth_topic, max_dt_s, every, max_frames, on_error
+            )
         finally:
             reader.close()
         if not frames:
@@ -227,6 +228,10 @@ class RosbagRGBD(FrameSequence[RGBDSample]):
         """Pair ``index``: RGB ``(H, W, 3)`` uint8 and depth ``(H, W)`` float32 metres."""
         stamp, rgb, depth = self._frames[index]
         return RGBDSample(
-            name=f"{stamp}", rgb=rgb, depth_hr=depth, depth_lr=None, group=self._groups[index],
+            name=f"{stamp}",
+            rgb=rgb,
+            depth_hr=depth,
+            depth_lr=None,
+            group=self._groups[index],
             metric=True,
         )

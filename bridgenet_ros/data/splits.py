@@ -81,9 +81,7 @@ def split_groups(groups: Iterable[str], val_fraction: float = 0.2) -> tuple[set[
     return set(distinct) - val, val
 
 
-def split_indices(
-    groups: Sequence[str], split: Split, val_fraction: float = 0.2
-) -> list[int]:
+def split_indices(groups: Sequence[str], split: Split, val_fraction: float = 0.2) -> list[int]:
     """Indices of the frames that belong to ``split``.
 
     Args:

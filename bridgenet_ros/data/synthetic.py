@@ -120,7 +120,7 @@ class _Material:
         if self.kind == "flat":
             t = None
         elif self.kind == "stripes":
-            phase = (np.float32(np.cos(self.angle)) * u + np.float32(np.sin(self.angle)) * v)
+            phase = np.float32(np.cos(self.angle)) * u + np.float32(np.sin(self.angle)) * v
             wave = np.sin(np.float32(2.0 * np.pi * self.freq) * phase)
             t = (wave > 0).astype(np.float32) if self.sharp else 0.5 + 0.5 * wave
         elif self.kind == "checkers":
@@ -344,13 +344,15 @@ def _place_objects(
             reach = float(np.linalg.norm(half))
         elif kind == "slab":
             if rng.random() < 0.6:  # horizontal: table top, shelf
-                half = np.array([rng.uniform(0.3, 1.0), rng.uniform(0.015, 0.04),
-                                 rng.uniform(0.2, 0.6)])
+                half = np.array(
+                    [rng.uniform(0.3, 1.0), rng.uniform(0.015, 0.04), rng.uniform(0.2, 0.6)]
+                )
                 y = rng.uniform(0.4, min(2.0, room[1] - 0.2))
                 rotation = _rotation(obj_yaw, 0.0, 0.0)
             else:  # vertical panel / door / screen, possibly leaning
-                half = np.array([rng.uniform(0.2, 0.9), rng.uniform(0.3, 1.0),
-                                 rng.uniform(0.01, 0.04)])
+                half = np.array(
+                    [rng.uniform(0.2, 0.9), rng.uniform(0.3, 1.0), rng.uniform(0.01, 0.04)]
+                )
                 y = rng.uniform(half[1], max(half[1], room[1] - half[1]))
                 rotation = _rotation(obj_yaw, rng.uniform(-0.3, 0.3), 0.0)
             prim = _Primitive("box", np.array([x, y, z]), rotation, half)
@@ -364,7 +366,9 @@ def _place_objects(
             radius = rng.uniform(0.05, 0.4)
             half_h = rng.uniform(0.2, min(1.2, room[1] / 2))
             prim = _Primitive(
-                "cylinder", np.array([x, half_h, z]), half=np.array([radius, half_h, radius]),
+                "cylinder",
+                np.array([x, half_h, z]),
+                half=np.array([radius, half_h, radius]),
                 radius=radius,
             )
             reach = float(np.hypot(radius, half_h))
@@ -391,10 +395,18 @@ def _screen_rect(
     if c[2] - radius <= 0.05:
         return 0, height, 0, width
     z_near, z_far = c[2] - radius, c[2] + radius
-    ratios_x = [(c[0] - radius) / z_near, (c[0] - radius) / z_far,
-                (c[0] + radius) / z_near, (c[0] + radius) / z_far]
-    ratios_y = [(c[1] - radius) / z_near, (c[1] - radius) / z_far,
-                (c[1] + radius) / z_near, (c[1] + radius) / z_far]
+    ratios_x = [
+        (c[0] - radius) / z_near,
+        (c[0] - radius) / z_far,
+        (c[0] + radius) / z_near,
+        (c[0] + radius) / z_far,
+    ]
+    ratios_y = [
+        (c[1] - radius) / z_near,
+        (c[1] - radius) / z_far,
+        (c[1] + radius) / z_near,
+        (c[1] + radius) / z_far,
+    ]
     x0 = int(np.floor(K[0, 0] * min(ratios_x) + K[0, 2])) - 1
     x1 = int(np.ceil(K[0, 0] * max(ratios_x) + K[0, 2])) + 2
     y0 = int(np.floor(K[1, 1] * min(ratios_y) + K[1, 2])) - 1
@@ -420,11 +432,13 @@ def render_scene(
         ``(rgb (H, W, 3) uint8, depth (H, W) float32 metres, K (3, 3) float64)``.
     """
     room = np.array([rng.uniform(3.0, 7.0), rng.uniform(2.4, 3.4), rng.uniform(3.0, 7.0)])
-    camera = np.array([
-        rng.uniform(0.6, room[0] - 0.6),
-        rng.uniform(0.8, min(2.0, room[1] - 0.3)),
-        rng.uniform(0.6, room[2] - 0.6),
-    ])
+    camera = np.array(
+        [
+            rng.uniform(0.6, room[0] - 0.6),
+            rng.uniform(0.8, min(2.0, room[1] - 0.3)),
+            rng.uniform(0.6, room[2] - 0.6),
+        ]
+    )
     # Look roughly towards a random point of the room's central part.
     target = room * rng.uniform(0.25, 0.75, 3)
     yaw = float(np.arctan2(target[0] - camera[0], target[2] - camera[2]) + rng.uniform(-0.4, 0.4))
@@ -434,8 +448,8 @@ def render_scene(
     focal = BASE_FX * rng.uniform(0.95, 1.05)
     K = scaled_intrinsics(height, width, focal, focal * rng.uniform(0.99, 1.01))
 
-    u = ((np.arange(width, dtype=np.float32) - np.float32(K[0, 2])) / np.float32(K[0, 0]))
-    v = ((np.arange(height, dtype=np.float32) - np.float32(K[1, 2])) / np.float32(K[1, 1]))
+    u = (np.arange(width, dtype=np.float32) - np.float32(K[0, 2])) / np.float32(K[0, 0])
+    v = (np.arange(height, dtype=np.float32) - np.float32(K[1, 2])) / np.float32(K[1, 1])
     # world direction = r_wc @ (u, v, 1): z_cam = 1, so the ray parameter t is the depth.
     # Kept as (H, W) images so an object's rays can be sliced to its screen rectangle.
     dirs: Rays = tuple(  # type: ignore[assignment]
@@ -494,7 +508,7 @@ def render_scene(
     order = np.argsort(best_id, kind="stable")
     bounds = np.searchsorted(best_id[order], np.arange(n_surfaces + 1))
     for sid in range(n_surfaces):
-        idx = order[bounds[sid]:bounds[sid + 1]]
+        idx = order[bounds[sid] : bounds[sid + 1]]
         if idx.size == 0:
             continue
         if sid < 6:

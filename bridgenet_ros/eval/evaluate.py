@@ -91,6 +91,7 @@ class EvalReport:
 
     def to_json(self) -> dict[str, Any]:
         """The issue-4 JSON schema (plus ``extra`` keys such as data and split)."""
+
         def clean(value: float) -> float | None:
             return None if value is None or not math.isfinite(value) else float(value)
 
@@ -103,8 +104,10 @@ class EvalReport:
                 for name, m in self.methods.items()
             },
             "images": [
-                {k: ({m: clean(v) for m, v in val.items()} if isinstance(val, dict) else val)
-                 for k, val in img.items()}
+                {
+                    k: ({m: clean(v) for m, v in val.items()} if isinstance(val, dict) else val)
+                    for k, val in img.items()
+                }
                 for img in self.images
             ],
             **self.extra,
@@ -190,7 +193,10 @@ def load_eval_frames(
         if file_metres is None:
             unit = f"raw×{factor:g}"
     folder_set = RGBDFolder(
-        folder, depth_scale=factor, lr_subdir=lr_dir, group_by=group_by,
+        folder,
+        depth_scale=factor,
+        lr_subdir=lr_dir,
+        group_by=group_by,
         split=split,  # type: ignore[arg-type]
         name=data if data in NAMED_SETS else None,
     )

@@ -78,8 +78,10 @@ def best_global_shift(
     offsets = np.arange(-n_steps, n_steps + 1) * step_px
 
     def rmse_at(dy: float, dx: float) -> float:
-        moved = source if dy == 0 and dx == 0 else ndimage.shift(
-            source, (dy, dx), order=1, mode="nearest"
+        moved = (
+            source
+            if dy == 0 and dx == 0
+            else ndimage.shift(source, (dy, dx), order=1, mode="nearest")
         )
         err = crop_border(moved, crop)[valid] - gt[valid]
         return float(np.sqrt(np.mean(err * err)))

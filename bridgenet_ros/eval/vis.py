@@ -49,7 +49,7 @@ def write_comparisons(
         preds = report.predictions[i]
         gt = preds["gt"]
         valid = np.isfinite(gt) & (gt > 0)
-        lo, hi = (np.percentile(gt[valid], [1, 99]) if valid.any() else (0.0, 1.0))
+        lo, hi = np.percentile(gt[valid], [1, 99]) if valid.any() else (0.0, 1.0)
         bicubic = preds.get("bicubic")
         panels: list[tuple[str, np.ndarray, str | None]] = [("RGB", preds["rgb"], None)]
         if bicubic is not None:

@@ -74,12 +74,20 @@ def git_revision(start: Path | None = None) -> str:
     cwd = start or Path(__file__).resolve().parent
     try:
         rev = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=cwd, capture_output=True, text=True,
-            check=True, timeout=10,
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
-            capture_output=True, text=True, check=True, timeout=10,
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -110,9 +118,7 @@ def _wrap(model: Any, fp16: bool) -> Any:
     return _Export(net, fp16).eval()
 
 
-def parity_check(
-    model: Any, onnx_path: Path, hw: tuple[int, int], seed: int = 0
-) -> float:
+def parity_check(model: Any, onnx_path: Path, hw: tuple[int, int], seed: int = 0) -> float:
     """Largest |onnxruntime - torch fp32| over all outputs on random inputs of size ``hw``.
 
     Raises:
@@ -128,8 +134,9 @@ def parity_check(
     rgb = rng.random((1, 3, *hw), dtype=np.float32)
     depth = rng.random((1, 1, *hw), dtype=np.float32)
     with torch.inference_mode():
-        ref = [o.float().numpy() for o in model.eval()(torch.from_numpy(rgb),
-                                                        torch.from_numpy(depth))]
+        ref = [
+            o.float().numpy() for o in model.eval()(torch.from_numpy(rgb), torch.from_numpy(depth))
+        ]
     try:
         session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
         got = session.run(None, {INPUT_NAMES[0]: rgb, INPUT_NAMES[1]: depth})
@@ -169,8 +176,9 @@ def export_onnx(
     import torch
 
     stride = int(model.stride)
-    if input_hw is not None and (input_hw[0] % stride or input_hw[1] % stride or
-                                 min(input_hw) <= 0):
+    if input_hw is not None and (
+        input_hw[0] % stride or input_hw[1] % stride or min(input_hw) <= 0
+    ):
         raise ExportError(
             f"export size {input_hw[0]}x{input_hw[1]} must be positive multiples of the model "
             f"stride {stride} (e.g. {stride * -(-input_hw[0] // stride)}x"
@@ -189,17 +197,27 @@ def export_onnx(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer/deprecation chatter; parity is checked below
             torch.onnx.export(
-                wrapper, dummy, str(out), input_names=list(INPUT_NAMES),
-                output_names=output_names, opset_version=opset, dynamo=False,
-                dynamic_axes=dynamic_axes, do_constant_folding=True,
+                wrapper,
+                dummy,
+                str(out),
+                input_names=list(INPUT_NAMES),
+                output_names=output_names,
+                opset_version=opset,
+                dynamo=False,
+                dynamic_axes=dynamic_axes,
+                do_constant_folding=True,
             )
     except Exception as err:
         raise ExportError(f"torch.onnx.export failed for {out}: {err}") from err
     config = to_mapping(model.config)
     meta = ModelMeta(
-        variant=str(config.get("variant", "unknown")), stride=stride, has_mde=bool(model.has_mde),
+        variant=str(config.get("variant", "unknown")),
+        stride=stride,
+        has_mde=bool(model.has_mde),
         input_hw=None if input_hw is None else (int(input_hw[0]), int(input_hw[1])),
-        precision="fp16" if fp16 else "fp32", config=config, git_revision=git_revision(),
+        precision="fp16" if fp16 else "fp32",
+        config=config,
+        git_revision=git_revision(),
     )
     proto = onnx.load(str(out))
     onnx.helper.set_model_props(proto, meta.to_metadata_props())
@@ -218,7 +236,13 @@ def export_onnx(
                 f"onnxruntime output differs from torch by {diff:.3g} > tolerance {tolerance:g} "
                 f"for {out}; the graph is wrong (report it with the model variant)"
             )
-    LOGGER.info("exported %s (%s, opset %d), max |ort - torch| = %.3g", out, meta.precision,
-                opset, diff)
-    return ExportReport(path=out, meta=meta, max_abs_diff=diff, tolerance=tolerance,
-                        check_hw=trace_hw if input_hw else (stride * 3, stride * 4))
+    LOGGER.info(
+        "exported %s (%s, opset %d), max |ort - torch| = %.3g", out, meta.precision, opset, diff
+    )
+    return ExportReport(
+        path=out,
+        meta=meta,
+        max_abs_diff=diff,
+        tolerance=tolerance,
+        check_hw=trace_hw if input_hw else (stride * 3, stride * 4),
+    )

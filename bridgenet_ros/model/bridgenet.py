@@ -104,8 +104,7 @@ class BridgeNet(nn.Module):
             )
         if depth_lr_up_norm.dim() != 4 or depth_lr_up_norm.shape[1] != 1:
             raise ShapeError(
-                "depth_lr_up_norm must be (B, 1, H, W), got shape "
-                f"{tuple(depth_lr_up_norm.shape)}"
+                f"depth_lr_up_norm must be (B, 1, H, W), got shape {tuple(depth_lr_up_norm.shape)}"
             )
         depth_shape = depth_lr_up_norm.shape
         if rgb.shape[0] != depth_shape[0] or rgb.shape[2:] != depth_shape[2:]:

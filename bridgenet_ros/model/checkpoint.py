@@ -114,8 +114,14 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         )
     try:
         data = torch.load(path, map_location=map_location, weights_only=True)
-    except (RuntimeError, pickle.UnpicklingError, EOFError, zipfile.BadZipFile, OSError,
-            ValueError) as err:
+    except (
+        RuntimeError,
+        pickle.UnpicklingError,
+        EOFError,
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+    ) as err:
         raise CheckpointError(
             f"checkpoint {path} is corrupt or not a torch file ({type(err).__name__}: "
             f"{str(err).splitlines()[0] if str(err) else ''}); re-export or re-download it"
@@ -143,9 +149,7 @@ def load_model(path: str | Path, map_location: str | torch.device = "cpu") -> Br
     try:
         config = from_mapping(BridgeNetConfig, data["config"], where=f"checkpoint {path} config")
     except ConfigError as err:
-        raise CheckpointError(
-            f"checkpoint {path} holds an invalid model config: {err}"
-        ) from err
+        raise CheckpointError(f"checkpoint {path} holds an invalid model config: {err}") from err
     model = BridgeNet.from_config(config)
     try:
         model.load_state_dict(data["state_dict"], strict=True)

@@ -85,8 +85,9 @@ class BridgeNetConfig:
     def __post_init__(self) -> None:
         """Validate every field; raise :class:`ConfigError` naming the field and value."""
         if not isinstance(self.variant, str) or not self.variant:
-            raise ConfigError(f"BridgeNetConfig.variant must be a non-empty string, got "
-                              f"{self.variant!r}")
+            raise ConfigError(
+                f"BridgeNetConfig.variant must be a non-empty string, got {self.variant!r}"
+            )
         _positive("dsr_head_channels", self.dsr_head_channels)
         _positive("dsr_trunk_channels", self.dsr_trunk_channels)
         _positive("mde_stem_channels", self.mde_stem_channels)
@@ -103,8 +104,9 @@ class BridgeNetConfig:
         _int_tuple("mde_decoder_channels", self.mde_decoder_channels, 3, minimum=1)
         for name in ("use_mde", "use_habdg", "use_cgbdg"):
             if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"BridgeNetConfig.{name} must be true or false, got "
-                                  f"{getattr(self, name)!r}")
+                raise ConfigError(
+                    f"BridgeNetConfig.{name} must be true or false, got {getattr(self, name)!r}"
+                )
         if not self.use_mde and (self.use_habdg or self.use_cgbdg):
             raise ConfigError(
                 "BridgeNetConfig: use_habdg/use_cgbdg need use_mde=true (the bridges connect "
@@ -114,15 +116,15 @@ class BridgeNetConfig:
         if not isinstance(self.sr_output_scale, (int, float)) or not (
             0.0 < float(self.sr_output_scale) <= 1.0
         ):
-            raise ConfigError(f"BridgeNetConfig.sr_output_scale must be in (0, 1], got "
-                              f"{self.sr_output_scale!r}")
+            raise ConfigError(
+                f"BridgeNetConfig.sr_output_scale must be in (0, 1], got {self.sr_output_scale!r}"
+            )
         for name in ("rgb_mean", "rgb_std"):
             value = getattr(self, name)
             if (
                 not isinstance(value, tuple)
                 or len(value) != 3
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                           for v in value)
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
             ):
                 raise ConfigError(f"BridgeNetConfig.{name} must be 3 numbers, got {value!r}")
         if any(float(v) <= 0.0 for v in self.rgb_std):
@@ -141,17 +143,14 @@ def _positive(name: str, value: object) -> None:
 
 def _non_negative(name: str, value: object) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ConfigError(
-            f"BridgeNetConfig.{name} must be a non-negative integer, got {value!r}"
-        )
+        raise ConfigError(f"BridgeNetConfig.{name} must be a non-negative integer, got {value!r}")
 
 
 def _int_tuple(name: str, value: object, length: int, *, minimum: int) -> None:
     if (
         not isinstance(value, tuple)
         or len(value) != length
-        or not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum
-                   for v in value)
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in value)
     ):
         raise ConfigError(
             f"BridgeNetConfig.{name} must be {length} integers >= {minimum} (a YAML list), "

@@ -60,9 +60,7 @@ class DepthSRNet(nn.Module):
                 nn.MaxPool2d(2),
                 make_res_blocks(c_out, blocks, in_channels=c_in),
             )
-            for c_in, c_out, blocks in zip(
-                widths_in, self.stage_channels, config.dsr_stage_blocks
-            )
+            for c_in, c_out, blocks in zip(widths_in, self.stage_channels, config.dsr_stage_blocks)
         )
         self.trunk = make_res_blocks(ct, config.dsr_trunk_blocks, in_channels=c3)
         self.side = nn.ModuleList(

@@ -48,8 +48,13 @@ VARIANTS: Mapping[str, BridgeNetConfig] = {
     "lite": _LITE,
     "dsr_only": from_mapping(
         BridgeNetConfig,
-        {**to_mapping(_LITE), "variant": "dsr_only", "use_mde": False, "use_habdg": False,
-         "use_cgbdg": False},
+        {
+            **to_mapping(_LITE),
+            "variant": "dsr_only",
+            "use_mde": False,
+            "use_habdg": False,
+            "use_cgbdg": False,
+        },
     ),
     "test": BridgeNetConfig(
         variant="test",

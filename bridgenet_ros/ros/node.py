@@ -155,15 +155,24 @@ class BridgeNetNode(Node):
 
         overrides = QoSOverridingOptions.with_default_policies()
         self._sub_rgb = self.create_subscription(
-            Image, "rgb/image", self._on_rgb, qos_profile_sensor_data,
+            Image,
+            "rgb/image",
+            self._on_rgb,
+            qos_profile_sensor_data,
             qos_overriding_options=overrides,
         )
         self._sub_depth = self.create_subscription(
-            Image, "depth/image", self._on_depth, qos_profile_sensor_data,
+            Image,
+            "depth/image",
+            self._on_depth,
+            qos_profile_sensor_data,
             qos_overriding_options=overrides,
         )
         self._sub_info = self.create_subscription(
-            CameraInfo, "rgb/camera_info", self._on_camera_info, qos_profile_sensor_data,
+            CameraInfo,
+            "rgb/camera_info",
+            self._on_camera_info,
+            qos_profile_sensor_data,
             qos_overriding_options=overrides,
         )
         self._pub_sr = self.create_publisher(
@@ -258,8 +267,9 @@ class BridgeNetNode(Node):
             self._submit(pair, info)
 
     def _submit(self, pair: Pair[Any], info: Any | None) -> None:
-        self._worker.submit(_Frame(rgb_msg=pair.items[RGB], depth_msg=pair.items[DEPTH],
-                                   camera_info=info))
+        self._worker.submit(
+            _Frame(rgb_msg=pair.items[RGB], depth_msg=pair.items[DEPTH], camera_info=info)
+        )
 
     def _on_stamp_reset(self, stream: int, previous_ns: int, stamp_ns: int) -> None:
         name = "rgb/image" if stream == RGB else "depth/image"
@@ -345,8 +355,12 @@ class BridgeNetNode(Node):
             return None
         try:
             scaled = self.pipeline.scale_camera_info(
-                CameraIntrinsics(width=int(info.width), height=int(info.height),
-                                 k=np.asarray(info.k), p=np.asarray(info.p))
+                CameraIntrinsics(
+                    width=int(info.width),
+                    height=int(info.height),
+                    k=np.asarray(info.k),
+                    p=np.asarray(info.p),
+                )
             )
         except ShapeError as err:
             self._problem("camera_info_mismatch", f"rgb/camera_info unusable: {err}")

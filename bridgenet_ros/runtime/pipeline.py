@@ -390,4 +390,3 @@ class DepthSRPipeline:
             depth_range=pre.depth_range,
             model_hw=(pre.pad_info.height, pre.pad_info.width),
         )
-

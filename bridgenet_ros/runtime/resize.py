@@ -100,9 +100,7 @@ def resize_weights(in_size: int, out_size: int, method: Filter = "bicubic") -> n
     return weights
 
 
-def resize(
-    image: np.ndarray, size_hw: tuple[int, int], method: Filter = "bicubic"
-) -> np.ndarray:
+def resize(image: np.ndarray, size_hw: tuple[int, int], method: Filter = "bicubic") -> np.ndarray:
     """Resize an image like PIL ``Image.fromarray(img, 'F').resize((w, h), method)``.
 
     Args:

@@ -138,13 +138,21 @@ class TrainConfig:
     init_checkpoint: str = ""
 
     def __post_init__(self) -> None:
-        positive = {"steps": self.steps, "batch_size": self.batch_size,
-                    "log_every": self.log_every, "checkpoint_every": self.checkpoint_every}
+        positive = {
+            "steps": self.steps,
+            "batch_size": self.batch_size,
+            "log_every": self.log_every,
+            "checkpoint_every": self.checkpoint_every,
+        }
         for name, value in positive.items():
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"train.{name} must be an integer >= 1, got {value!r}")
-        non_negative = {"val_every": self.val_every, "warmup_steps": self.warmup_steps,
-                        "num_workers": self.num_workers, "threads": self.threads}
+        non_negative = {
+            "val_every": self.val_every,
+            "warmup_steps": self.warmup_steps,
+            "num_workers": self.num_workers,
+            "threads": self.threads,
+        }
         for name, value in non_negative.items():
             if not isinstance(value, int) or value < 0:
                 raise ConfigError(f"train.{name} must be an integer >= 0, got {value!r}")

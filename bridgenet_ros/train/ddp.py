@@ -69,14 +69,16 @@ def init_distributed(device: torch.device) -> DistInfo:
         Rank, world size, local rank and whether DDP is active.
     """
     if dist.is_available() and dist.is_initialized():
-        return DistInfo(dist.get_rank(), dist.get_world_size(),
-                        int(os.environ.get("LOCAL_RANK", "0")), True)
+        return DistInfo(
+            dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")), True
+        )
     if "WORLD_SIZE" not in os.environ or not dist.is_available():
         return DistInfo(0, 1, 0, False)
     backend = "nccl" if device.type == "cuda" else "gloo"
     dist.init_process_group(backend=backend)
-    return DistInfo(dist.get_rank(), dist.get_world_size(),
-                    int(os.environ.get("LOCAL_RANK", "0")), True)
+    return DistInfo(
+        dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")), True
+    )
 
 
 def barrier(info: DistInfo) -> None:

@@ -17,8 +17,17 @@ from bridgenet_ros.errors import ConfigError
 __all__ = ["CSV_FIELDS", "RunLogger", "read_csv_log"]
 
 CSV_FIELDS: tuple[str, ...] = (
-    "step", "kind", "loss", "loss_sr", "loss_mde", "lr", "grad_norm", "steps_per_s",
-    "val_rmse_m", "val_mae_m", "elapsed_s",
+    "step",
+    "kind",
+    "loss",
+    "loss_sr",
+    "loss_mde",
+    "lr",
+    "grad_norm",
+    "steps_per_s",
+    "val_rmse_m",
+    "val_mae_m",
+    "elapsed_s",
 )
 
 

@@ -125,8 +125,11 @@ def _batches(
             generator = torch.Generator().manual_seed(seed + epoch)
             sampler = RandomSampler(dataset, generator=generator)  # type: ignore[arg-type]
             loader = DataLoader(
-                dataset, batch_size=config.batch_size, sampler=sampler,
-                num_workers=config.num_workers, drop_last=True,
+                dataset,
+                batch_size=config.batch_size,
+                sampler=sampler,
+                num_workers=config.num_workers,
+                drop_last=True,
             )
         n = 0
         for batch in loader:
@@ -246,7 +249,10 @@ class ScheduleFitter:
         self.next_step = step + RATE_ESTIMATE_EVERY
         self.last_check = now
         return estimate_schedule_steps(
-            self.config, step, rate, self.elapsed_before_s + now - self.t_start,
+            self.config,
+            step,
+            rate,
+            self.elapsed_before_s + now - self.t_start,
             2.0 + 1.2 * self.val_seconds,
         )
 
@@ -347,7 +353,9 @@ def train(
         validator = build_validator(config.val, device=device)
     model.to(device)
     optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.lr, betas=tuple(config.betas),  # type: ignore[arg-type]
+        model.parameters(),
+        lr=config.lr,
+        betas=tuple(config.betas),  # type: ignore[arg-type]
         weight_decay=config.weight_decay,
     )
     schedule_steps = config.steps  # shortened under time_budget_s
@@ -402,32 +410,40 @@ def train(
         }
 
     def save_state() -> None:
-        _save_state(out / "state.pt", {
-            "format": STATE_FORMAT,
-            "variant": config.variant,
-            "step": step,
-            "best": best,
-            "schedule_steps": schedule_steps,
-            "elapsed_s": elapsed_total + (time.perf_counter() - t_start),
-            "model": _unwrap(train_model).state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(),
-        })
+        _save_state(
+            out / "state.pt",
+            {
+                "format": STATE_FORMAT,
+                "variant": config.variant,
+                "step": step,
+                "best": best,
+                "schedule_steps": schedule_steps,
+                "elapsed_s": elapsed_total + (time.perf_counter() - t_start),
+                "model": _unwrap(train_model).state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+            },
+        )
 
     elapsed_total = float(state.get("elapsed_s", 0.0)) if resume else 0.0
     losses: list[float] = []
     # a resumed run continues with fresh samples: the pass counter restarts at `step`
     batches = _batches(dataset, config, config.seed + 1000 * dist_info.rank, step, dist_info)
     bar = tqdm(
-        total=end, initial=step, disable=not (progress and dist_info.is_main),
-        desc=f"train {config.variant}", dynamic_ncols=True, mininterval=2.0,
+        total=end,
+        initial=step,
+        disable=not (progress and dist_info.is_main),
+        desc=f"train {config.variant}",
+        dynamic_ncols=True,
+        mininterval=2.0,
     )
     last_metrics: Mapping[str, float] | None = None
     t_window = time.perf_counter()
     steps_window = 0
     fitter = (
         ScheduleFitter(config, elapsed_total, dist_info.enabled)
-        if config.time_budget_s > 0 else None
+        if config.time_budget_s > 0
+        else None
     )
     if fitter is not None:
         end = min(end, schedule_steps)
@@ -445,7 +461,8 @@ def train(
             terms.total.backward()
             grad_norm = (
                 float(nn.utils.clip_grad_norm_(train_model.parameters(), config.grad_clip))
-                if config.grad_clip > 0 else math.nan
+                if config.grad_clip > 0
+                else math.nan
             )
             optimizer.step()
             scheduler.step()
@@ -468,8 +485,13 @@ def train(
             if logger is not None and (step % config.log_every == 0 or step == end):
                 now = time.perf_counter()
                 logger.log(
-                    step, "train", loss=loss_value, loss_sr=terms.sr, loss_mde=terms.mde,
-                    lr=optimizer.param_groups[0]["lr"], grad_norm=grad_norm,
+                    step,
+                    "train",
+                    loss=loss_value,
+                    loss_sr=terms.sr,
+                    loss_mde=terms.mde,
+                    lr=optimizer.param_groups[0]["lr"],
+                    grad_norm=grad_norm,
                     steps_per_s=steps_window / max(now - t_window, 1e-9),
                     elapsed_s=elapsed_total + now - t_start,
                 )
@@ -486,11 +508,17 @@ def train(
                     fitter.val_seconds = time.perf_counter() - t_val
                 score = float(last_metrics[config.val.metric])
                 assert logger is not None
-                logger.log(step, "val", val_rmse_m=float(last_metrics["rmse"]),
-                           val_mae_m=float(last_metrics["mae"]),
-                           elapsed_s=elapsed_total + time.perf_counter() - t_start)
-                bar.write(f"step {step}: val rmse {last_metrics['rmse']:.4f} m, "
-                          f"mae {last_metrics['mae']:.4f} m (best {min(best, score):.4f})")
+                logger.log(
+                    step,
+                    "val",
+                    val_rmse_m=float(last_metrics["rmse"]),
+                    val_mae_m=float(last_metrics["mae"]),
+                    elapsed_s=elapsed_total + time.perf_counter() - t_start,
+                )
+                bar.write(
+                    f"step {step}: val rmse {last_metrics['rmse']:.4f} m, "
+                    f"mae {last_metrics['mae']:.4f} m (best {min(best, score):.4f})"
+                )
                 if score < best:
                     best = score
                     _save_model(out / "best.pt", model, metadata(last_metrics))

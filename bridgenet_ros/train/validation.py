@@ -21,9 +21,7 @@ from bridgenet_ros.train.config import ValConfig
 __all__ = ["build_validator"]
 
 
-def build_validator(
-    config: ValConfig, device: torch.device, root: str | None = None
-) -> Validator:
+def build_validator(config: ValConfig, device: torch.device, root: str | None = None) -> Validator:
     """Load the validation frames and return ``validator(model) -> {"rmse", "mae", ...}`` (m).
 
     Args:
@@ -52,13 +50,20 @@ def build_validator(
     frames: dict[str, list] = {}
     for scale in config.scales:
         frames[f"x{float(scale):g}"] = load_eval_frames(
-            config.set, scale=float(scale), split=config.split, root=root,
+            config.set,
+            scale=float(scale),
+            split=config.split,
+            root=root,
             limit=config.max_images,
         )[0]
         if sensor is not None:
             frames[f"noisy_x{float(scale):g}"] = load_eval_frames(
-                config.set, scale=float(scale), split=config.split, root=root,
-                limit=config.max_images, sensor_model=sensor,
+                config.set,
+                scale=float(scale),
+                split=config.split,
+                root=root,
+                limit=config.max_images,
+                sensor_model=sensor,
             )[0]
     return Validator(frames, config.crop, device)
 

@@ -31,10 +31,16 @@ def check_report(report_dir: Path, frames: int) -> dict:
     for key in ("rmse_m", "mae_m", "bicubic_rmse_m", "bicubic_mae_m"):
         assert math.isfinite(acc[key]) and acc[key] > 0
     assert acc["rmse_m"] == pytest.approx(
-        sum(f["rmse_m"] for f in report["per_frame"]) / frames, rel=1e-9)
+        sum(f["rmse_m"] for f in report["per_frame"]) / frames, rel=1e-9
+    )
     assert report["peak_memory_mb"] > 0
-    for name in ("latency_hist.png", "latency_timeline.png", "error_per_frame.png",
-                 "contact_sheet.png", "report.md"):
+    for name in (
+        "latency_hist.png",
+        "latency_timeline.png",
+        "error_per_frame.png",
+        "contact_sheet.png",
+        "report.md",
+    ):
         path = report_dir / name
         assert path.is_file() and path.stat().st_size > 1000, name
         assert str(path) in report["files"].values()
@@ -48,14 +54,47 @@ def test_make_bag_then_bench(
     storage: str, tmp_path: Path, test_checkpoint: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bag = tmp_path / "bag"
-    assert main(["make-bag", "--data", "synthetic", "--out", str(bag), "--limit", "4",
-                 "--height", "96", "--width", "128", "--scale", "4", "--storage", storage,
-                 "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "make-bag",
+                "--data",
+                "synthetic",
+                "--out",
+                str(bag),
+                "--limit",
+                "4",
+                "--height",
+                "96",
+                "--width",
+                "128",
+                "--scale",
+                "4",
+                "--storage",
+                storage,
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     assert "4 frames" in capsys.readouterr().out
     report_dir = tmp_path / "report"
-    code = main(["bench", "--bag", str(bag), "--model", str(test_checkpoint), "--backend",
-                 "torch", "--report", str(report_dir), "--out-bag", str(tmp_path / "out"),
-                 "--no-progress"])
+    code = main(
+        [
+            "bench",
+            "--bag",
+            str(bag),
+            "--model",
+            str(test_checkpoint),
+            "--backend",
+            "torch",
+            "--report",
+            str(report_dir),
+            "--out-bag",
+            str(tmp_path / "out"),
+            "--no-progress",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "BridgeNet" in out and "bicubic" in out and "throughput" in out
@@ -70,12 +109,32 @@ def test_make_bag_with_noise_has_holes(tmp_path: Path) -> None:
     from bridgenet_ros.ros.codec import decode_depth_m
 
     bag = tmp_path / "bag"
-    assert main(["make-bag", "--data", "synthetic", "--out", str(bag), "--limit", "2",
-                 "--height", "96", "--width", "128", "--noise", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "make-bag",
+                "--data",
+                "synthetic",
+                "--out",
+                str(bag),
+                "--limit",
+                "2",
+                "--height",
+                "96",
+                "--width",
+                "128",
+                "--noise",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     with AnyReader([bag]) as reader:
         conns = [c for c in reader.connections if c.topic.endswith("image_rect_raw")]
-        depths = [decode_depth_m(reader.deserialize(raw, c.msgtype))
-                  for c, _, raw in reader.messages(conns)]
+        depths = [
+            decode_depth_m(reader.deserialize(raw, c.msgtype))
+            for c, _, raw in reader.messages(conns)
+        ]
     assert len(depths) == 2 and any(bool((d == 0).any()) for d in depths)
     assert all(np.isfinite(d).all() for d in depths)
 
@@ -83,36 +142,102 @@ def test_make_bag_with_noise_has_holes(tmp_path: Path) -> None:
 def test_bench_bad_bag_exit_codes(
     tmp_path: Path, test_checkpoint: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["bench", "--bag", str(tmp_path / "missing"), "--model", str(test_checkpoint),
-                 "--backend", "torch", "--report", str(tmp_path / "r"), "--no-progress"])
+    code = main(
+        [
+            "bench",
+            "--bag",
+            str(tmp_path / "missing"),
+            "--model",
+            str(test_checkpoint),
+            "--backend",
+            "torch",
+            "--report",
+            str(tmp_path / "r"),
+            "--no-progress",
+        ]
+    )
     assert code == 1
     assert "error: bag" in capsys.readouterr().err
     bag = tmp_path / "bag"
-    assert main(["make-bag", "--data", "synthetic", "--out", str(bag), "--limit", "2",
-                 "--height", "96", "--width", "128", "--no-progress"]) == 0
-    code = main(["bench", "--bag", str(bag), "--model", str(test_checkpoint), "--backend",
-                 "torch", "--rgb-topic", "/nope", "--no-progress"])
+    assert (
+        main(
+            [
+                "make-bag",
+                "--data",
+                "synthetic",
+                "--out",
+                str(bag),
+                "--limit",
+                "2",
+                "--height",
+                "96",
+                "--width",
+                "128",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    code = main(
+        [
+            "bench",
+            "--bag",
+            str(bag),
+            "--model",
+            str(test_checkpoint),
+            "--backend",
+            "torch",
+            "--rgb-topic",
+            "/nope",
+            "--no-progress",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1 and "no rgb topic /nope" in err and "Traceback" not in err
-    code = main(["bench", "--bag", str(bag), "--model", str(tmp_path / "none.pt"),
-                 "--backend", "torch", "--no-progress"])
+    code = main(
+        [
+            "bench",
+            "--bag",
+            str(bag),
+            "--model",
+            str(tmp_path / "none.pt"),
+            "--backend",
+            "torch",
+            "--no-progress",
+        ]
+    )
     assert code == 2 and "does not exist" in capsys.readouterr().err
 
 
 def test_make_bag_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["make-bag", "--data", str(tmp_path / "nowhere"), "--out",
-                 str(tmp_path / "b")]) == 2
+    assert (
+        main(["make-bag", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "b")]) == 2
+    )
     assert "neither 'synthetic'" in capsys.readouterr().err
-    assert main(["make-bag", "--data", "synthetic", "--out", str(tmp_path / "b"),
-                 "--scale", "0.5"]) == 2
+    assert (
+        main(["make-bag", "--data", "synthetic", "--out", str(tmp_path / "b"), "--scale", "0.5"])
+        == 2
+    )
 
 
 def test_demo_smoke(
     tmp_path: Path, test_checkpoint: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "demo_out"
-    args = ["demo", "--out", str(out), "--model", str(test_checkpoint), "--frames", "3",
-            "--height", "96", "--width", "128", "--no-progress"]
+    args = [
+        "demo",
+        "--out",
+        str(out),
+        "--model",
+        str(test_checkpoint),
+        "--frames",
+        "3",
+        "--height",
+        "96",
+        "--width",
+        "128",
+        "--no-progress",
+    ]
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "BridgeNet" in text and "bicubic" in text and "frames/s" in text
@@ -149,17 +274,36 @@ def test_make_bag_from_folder_with_real_lr(tmp_path: Path) -> None:
     lr_mm = rng.integers(500, 4000, (24, 32), dtype=np.uint16)
     for stem in ("a", "b"):
         Image.fromarray(rng.integers(0, 255, (96, 128, 3), dtype=np.uint8)).save(
-            tmp_path / "set" / "rgb" / f"{stem}.png")
+            tmp_path / "set" / "rgb" / f"{stem}.png"
+        )
         Image.fromarray(rng.integers(500, 4000, (96, 128), dtype=np.uint16)).save(
-            tmp_path / "set" / "depth" / f"{stem}.png")
+            tmp_path / "set" / "depth" / f"{stem}.png"
+        )
         Image.fromarray(lr_mm).save(tmp_path / "set" / "lr" / f"{stem}.png")
     bag = tmp_path / "bag"
-    assert main(["make-bag", "--data", str(tmp_path / "set"), "--out", str(bag), "--lr-dir",
-                 "lr", "--depth-scale", "0.001", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "make-bag",
+                "--data",
+                str(tmp_path / "set"),
+                "--out",
+                str(bag),
+                "--lr-dir",
+                "lr",
+                "--depth-scale",
+                "0.001",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     with AnyReader([bag]) as reader:
         conns = [c for c in reader.connections if c.topic.endswith("image_rect_raw")]
-        depths = [image_msg_to_array(reader.deserialize(raw, c.msgtype))
-                  for c, _, raw in reader.messages(conns)]
+        depths = [
+            image_msg_to_array(reader.deserialize(raw, c.msgtype))
+            for c, _, raw in reader.messages(conns)
+        ]
     assert len(depths) == 2
     np.testing.assert_array_equal(depths[0], lr_mm)  # the real LR, millimetres unchanged
 
@@ -171,12 +315,29 @@ def test_make_bag_from_shared_sets(name: str, shared_data: Path, tmp_path: Path)
     if not (shared_data / name).is_dir():
         pytest.skip(f"{shared_data / name} is absent")
     bag = tmp_path / "bag"
-    assert main(["make-bag", "--data", name, "--out", str(bag), "--limit", "1", "--scale", "4",
-                 "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "make-bag",
+                "--data",
+                name,
+                "--out",
+                str(bag),
+                "--limit",
+                "1",
+                "--scale",
+                "4",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     with AnyReader([bag]) as reader:
-        encodings = {c.topic: reader.deserialize(raw, c.msgtype).encoding
-                     for c, _, raw in reader.messages()
-                     if c.msgtype == "sensor_msgs/msg/Image"}
+        encodings = {
+            c.topic: reader.deserialize(raw, c.msgtype).encoding
+            for c, _, raw in reader.messages()
+            if c.msgtype == "sensor_msgs/msg/Image"
+        }
     # metric sets are 16UC1 millimetres; the unit-less Middlebury maps stay raw 32FC1
     expected = "32FC1" if name == "middlebury" else "16UC1"
     assert encodings["/camera/camera/depth/image_rect_raw"] == expected

@@ -25,17 +25,32 @@ TOPICS = BagTopics()
 
 
 @pytest.fixture(scope="module")
-def node_process(test_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-        subprocess.Popen[bytes]]:
+def node_process(
+    test_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[subprocess.Popen[bytes]]:
     """``python -m bridgenet_ros.ros.node`` with the test model, remapped to the bag topics."""
     log = tmp_path_factory.mktemp("node") / "node.log"
     with log.open("wb") as stream:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bridgenet_ros.ros.node", "--ros-args",
-             "-p", f"model_path:={test_checkpoint}", "-p", "backend:=torch",
-             "-r", f"rgb/image:={TOPICS.rgb}", "-r", f"depth/image:={TOPICS.depth}",
-             "-r", f"rgb/camera_info:={TOPICS.rgb_info}"],
-            stdout=stream, stderr=subprocess.STDOUT, env=dict(os.environ),
+            [
+                sys.executable,
+                "-m",
+                "bridgenet_ros.ros.node",
+                "--ros-args",
+                "-p",
+                f"model_path:={test_checkpoint}",
+                "-p",
+                "backend:=torch",
+                "-r",
+                f"rgb/image:={TOPICS.rgb}",
+                "-r",
+                f"depth/image:={TOPICS.depth}",
+                "-r",
+                f"rgb/camera_info:={TOPICS.rgb_info}",
+            ],
+            stdout=stream,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ),
         )
         try:
             yield proc
@@ -56,8 +71,9 @@ def test_live_against_node_process(
 
     bag = bag_factory("sqlite3")
     assert node_process.poll() is None, "node exited at start-up"
-    report = run_live_bench(bag, LiveOptions(rate_hz=4.0, discovery_timeout_s=90.0,
-                                             drain_timeout_s=10.0))
+    report = run_live_bench(
+        bag, LiveOptions(rate_hz=4.0, discovery_timeout_s=90.0, drain_timeout_s=10.0)
+    )
     assert report["sent_pairs"] == 6
     assert report["received"] + report["dropped"] == 6
     assert report["received"] >= 2, report
@@ -75,8 +91,21 @@ def test_live_cli_writes_report(
     from bridgenet_ros.cli.main import main
 
     bag = bag_factory("mcap")
-    code = main(["bench", "--bag", str(bag), "--live", "--rate", "4", "--report",
-                 str(tmp_path), "--discovery-timeout", "90", "--no-progress"])
+    code = main(
+        [
+            "bench",
+            "--bag",
+            str(bag),
+            "--live",
+            "--rate",
+            "4",
+            "--report",
+            str(tmp_path),
+            "--discovery-timeout",
+            "90",
+            "--no-progress",
+        ]
+    )
     assert code == 0
     report = json.loads((tmp_path / "report_live.json").read_text())
     assert report["mode"] == "live" and report["sent_pairs"] == 6 and report["received"] >= 1
@@ -88,9 +117,12 @@ def test_live_without_node_is_a_clear_error(bag_factory: Callable[..., Path]) ->
     topics = BagTopics(rgb="/camera/camera/color/image_raw", depth=TOPICS.depth)
     start = time.monotonic()
     with pytest.raises(DataError, match="no node subscribed.*python -m bridgenet_ros.ros.node"):
-        run_live_bench(bag_factory("sqlite3"),
-                       LiveOptions(topics=topics, output_topic="/nobody/depth_sr/image",
-                                   discovery_timeout_s=1.5))
+        run_live_bench(
+            bag_factory("sqlite3"),
+            LiveOptions(
+                topics=topics, output_topic="/nobody/depth_sr/image", discovery_timeout_s=1.5
+            ),
+        )
     assert time.monotonic() - start < 30
 
 

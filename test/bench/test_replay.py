@@ -55,12 +55,19 @@ def write_raw(path: Path, entries: list[tuple[str, str, int, bytes]]) -> Path:
 def frame_entries(frames: list, stamps_rgb: list[int], depth_delay_ns: int = 3 * MS) -> list:
     out = []
     for frame, t in zip(frames, stamps_rgb):
-        out.append((TOPICS.rgb, IMAGE_TYPE, t, serialize(image_msg(frame.rgb, "rgb8", t, "c"),
-                                                         IMAGE_TYPE)))
+        out.append(
+            (
+                TOPICS.rgb,
+                IMAGE_TYPE,
+                t,
+                serialize(image_msg(frame.rgb, "rgb8", t, "c"), IMAGE_TYPE),
+            )
+        )
         td = t + depth_delay_ns
         mm = np.rint(frame.depth_lr * 1000).astype(np.uint16)
-        out.append((TOPICS.depth, IMAGE_TYPE, td, serialize(image_msg(mm, "16UC1", td, "d"),
-                                                            IMAGE_TYPE)))
+        out.append(
+            (TOPICS.depth, IMAGE_TYPE, td, serialize(image_msg(mm, "16UC1", td, "d"), IMAGE_TYPE))
+        )
     return out
 
 
@@ -73,8 +80,13 @@ def test_replay_pairs_scores_and_writes_out_bag(
     assert len(result.frames) == result.pairs_made == n and result.pairs_dropped == 0
     assert result.rgb_messages == result.depth_messages == result.gt_messages == n
     for record in result.frames:
-        assert set(record.stages_ms) == {"decode", "preprocess", "inference", "postprocess",
-                                         "encode"}
+        assert set(record.stages_ms) == {
+            "decode",
+            "preprocess",
+            "inference",
+            "postprocess",
+            "encode",
+        }
         assert record.stages_ms["inference"] > 0
         assert record.latency_ms == pytest.approx(sum(record.stages_ms.values()))
         assert record.rmse is not None and record.bicubic_rmse is not None
@@ -87,7 +99,8 @@ def test_replay_pairs_scores_and_writes_out_bag(
     from bridgenet_ros.bench.stats import depth_errors
 
     assert result.frames[sample.index].bicubic_rmse == pytest.approx(
-        depth_errors(sample.depth_lr_up, sample.depth_gt)[0])
+        depth_errors(sample.depth_lr_up, sample.depth_gt)[0]
+    )
     assert len(result.samples) == 2 and result.samples[-1].index == n - 1
     assert result.replay_s > 0 and result.peak_rss_mb > 10
 
@@ -132,8 +145,9 @@ def test_pairing_is_the_nodes_policy(
 
 
 def test_empty_bag(pipeline: Any, tmp_path: Path) -> None:
-    bag = write_raw(tmp_path / "bag", [(TOPICS.rgb, IMAGE_TYPE, 0, b""),
-                                       (TOPICS.depth, IMAGE_TYPE, 0, b"")])
+    bag = write_raw(
+        tmp_path / "bag", [(TOPICS.rgb, IMAGE_TYPE, 0, b""), (TOPICS.depth, IMAGE_TYPE, 0, b"")]
+    )
     with pytest.raises(DataError, match="no message on the rgb topic"):
         replay_bag(bag, pipeline)
 
@@ -141,16 +155,21 @@ def test_empty_bag(pipeline: Any, tmp_path: Path) -> None:
 def test_missing_topic(pipeline: Any, tmp_path: Path, flat_frames: Callable[[int], list]) -> None:
     entries = [e for e in frame_entries(flat_frames(2), [0, 33 * MS]) if e[0] == TOPICS.rgb]
     bag = write_raw(tmp_path / "bag", entries)
-    with pytest.raises(DataError, match=r"no depth topic /camera/camera/depth/image_rect_raw.*"
-                       r"--depth-topic"):
+    with pytest.raises(
+        DataError,
+        match=r"no depth topic /camera/camera/depth/image_rect_raw.*"
+        r"--depth-topic",
+    ):
         replay_bag(bag, pipeline)
 
 
 def test_wrong_message_type(pipeline: Any, tmp_path: Path) -> None:
     k = np.eye(3)
     raw = serialize(camera_info_msg(k, 24, 32, 0, "d"), CAMERA_INFO_TYPE)
-    bag = write_raw(tmp_path / "bag", [(TOPICS.rgb, CAMERA_INFO_TYPE, 0, raw),
-                                       (TOPICS.depth, CAMERA_INFO_TYPE, 0, raw)])
+    bag = write_raw(
+        tmp_path / "bag",
+        [(TOPICS.rgb, CAMERA_INFO_TYPE, 0, raw), (TOPICS.depth, CAMERA_INFO_TYPE, 0, raw)],
+    )
     with pytest.raises(DataError, match="has type sensor_msgs/msg/CameraInfo, expected"):
         replay_bag(bag, pipeline)
 
@@ -165,8 +184,12 @@ def test_corrupt_and_out_of_order_messages_are_counted_skips(
     topic, msgtype, log_ns, raw = entries[2]
     entries[2] = (topic, msgtype, log_ns, raw[:40])
     back = t0 + 10 * MS
-    entries[6] = (TOPICS.rgb, IMAGE_TYPE, entries[6][2],
-                  serialize(image_msg(frames[3].rgb, "rgb8", back, "c"), IMAGE_TYPE))
+    entries[6] = (
+        TOPICS.rgb,
+        IMAGE_TYPE,
+        entries[6][2],
+        serialize(image_msg(frames[3].rgb, "rgb8", back, "c"), IMAGE_TYPE),
+    )
     # frame 0's depth: data length does not match step x height, a codec error once paired
     bad = image_msg(frames[0].depth_lr.astype(np.uint16), "16UC1", t0 + 3 * MS, "d")
     bad.data = bad.data[:-7]
@@ -210,7 +233,8 @@ def test_out_bag_must_not_exist(
 
 def test_auto_backend_reports_its_choice(test_checkpoint: Path) -> None:
     pipe, path, reason = build_node_pipeline(
-        NodeConfig(model_path=str(test_checkpoint), backend="auto"))
+        NodeConfig(model_path=str(test_checkpoint), backend="auto")
+    )
     try:
         assert path == test_checkpoint
         assert pipe.backend.name == "torch"  # a .pt with no .onnx sibling and no TensorRT

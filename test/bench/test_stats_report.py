@@ -45,19 +45,51 @@ def test_depth_errors_ignore_invalid_pixels() -> None:
 def fake_result(has_gt: bool = True) -> ReplayResult:
     frames = []
     for i in range(4):
-        stages = {"decode": 1.0, "preprocess": 2.0, "inference": 10.0 + i,
-                  "postprocess": 2.0, "encode": 1.0}
-        frames.append(FrameRecord(i, 1000 + i, stages, sum(stages.values()), 0.02 * i,
-                                  *((0.1 * (i + 1), 0.05, 0.2, 0.1) if has_gt else ())))
-    return ReplayResult(Path("bag"), frames, [], 5, 5, 5 if has_gt else 0, 4, {"rgb_corrupt": 1},
-                        0.08, 0.01, 100.0, 0.15, has_gt, None)
+        stages = {
+            "decode": 1.0,
+            "preprocess": 2.0,
+            "inference": 10.0 + i,
+            "postprocess": 2.0,
+            "encode": 1.0,
+        }
+        frames.append(
+            FrameRecord(
+                i,
+                1000 + i,
+                stages,
+                sum(stages.values()),
+                0.02 * i,
+                *((0.1 * (i + 1), 0.05, 0.2, 0.1) if has_gt else ()),
+            )
+        )
+    return ReplayResult(
+        Path("bag"),
+        frames,
+        [],
+        5,
+        5,
+        5 if has_gt else 0,
+        4,
+        {"rgb_corrupt": 1},
+        0.08,
+        0.01,
+        100.0,
+        0.15,
+        has_gt,
+        None,
+    )
 
 
 def test_build_report_schema_and_arithmetic(tmp_path: Path) -> None:
     report = build_report(fake_result(), backend="torch", model="m.pt")
     assert report["frames"] == 4 and report["pairs"] == {
-        "made": 4, "dropped": 1, "processed": 4, "rgb_messages": 5, "depth_messages": 5,
-        "gt_messages": 5}
+        "made": 4,
+        "dropped": 1,
+        "processed": 4,
+        "rgb_messages": 5,
+        "depth_messages": 5,
+        "gt_messages": 5,
+    }
     assert report["throughput_fps"] == pytest.approx(4 / 0.08)
     assert report["latency_ms"]["stages"]["inference"] == pytest.approx(11.5)
     assert report["inference_bound_fps"] == pytest.approx(1000 / 11.5)

@@ -14,7 +14,10 @@ from bridgenet_ros.cli.main import SUBCOMMANDS, main
 def test_help_lists_every_subcommand() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "bridgenet_ros.cli.main", "--help"],
-        capture_output=True, text=True, check=False, timeout=60,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     assert proc.returncode == 0
     for name in SUBCOMMANDS:

@@ -12,18 +12,63 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_ruff_clean() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", "bridgenet_ros", "test", "launch",
-         "scripts", "setup.py"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--no-cache",
+            "bridgenet_ros",
+            "test",
+            "launch",
+            "scripts",
+            "setup.py",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
 
 
+def test_ruff_format_clean() -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "format",
+            "--check",
+            "--no-cache",
+            "bridgenet_ros",
+            "test",
+            "launch",
+            "scripts",
+            "setup.py",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, "run `ruff format`:\n" + proc.stdout[-6000:] + proc.stderr[-2000:]
+
+
 def test_mypy_clean() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "mypy", "--no-incremental", "--cache-dir=/dev/null",
-         "bridgenet_ros"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--no-incremental",
+            "--cache-dir=/dev/null",
+            "bridgenet_ros",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
 

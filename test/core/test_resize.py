@@ -39,12 +39,21 @@ def test_matches_pil_at_extreme_and_random_ratios(method: str) -> None:
         (int(a), int(b)) for a, b in rng.integers(8, 256, (6, 2))
     ]
     for hw in sizes:
-        np.testing.assert_allclose(resize(img, hw, method), _pil(img, hw, method),  # type: ignore[arg-type]
-                                   atol=1e-5, rtol=1e-6, err_msg=str(hw))
+        np.testing.assert_allclose(
+            resize(img, hw, method),
+            _pil(img, hw, method),  # type: ignore[arg-type]
+            atol=1e-5,
+            rtol=1e-6,
+            err_msg=str(hw),
+        )
         small = img[: hw[0], : hw[1]].copy()
-        np.testing.assert_allclose(resize(small, (256, 256), method),  # type: ignore[arg-type]
-                                   _pil(small, (256, 256), method), atol=1e-5, rtol=1e-6,
-                                   err_msg=f"up from {hw}")
+        np.testing.assert_allclose(
+            resize(small, (256, 256), method),  # type: ignore[arg-type]
+            _pil(small, (256, 256), method),
+            atol=1e-5,
+            rtol=1e-6,
+            err_msg=f"up from {hw}",
+        )
 
 
 def test_non_integer_scale_like_phone_tof() -> None:

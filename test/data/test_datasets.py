@@ -29,7 +29,10 @@ SYN = {"kind": "synthetic", "height": 64, "width": 80, "val_frames": 2}
 
 def _config(**overrides: object) -> DataConfig:
     mapping: dict[str, object] = {
-        "sources": [SYN], "crop_hw": [32, 48], "samples_per_epoch": 6, "scale_range": [2, 5],
+        "sources": [SYN],
+        "crop_hw": [32, 48],
+        "samples_per_epoch": 6,
+        "scale_range": [2, 5],
     }
     mapping.update(overrides)
     return from_mapping(DataConfig, mapping)
@@ -41,8 +44,12 @@ def test_train_sample_shapes_and_dtypes() -> None:
     sample = dataset[0]
     shapes = {k: tuple(v.shape) for k, v in sample.items()}
     assert shapes == {
-        "rgb": (3, 32, 48), "depth_lr_up_norm": (1, 32, 48), "depth_hr_norm": (1, 32, 48),
-        "mask_valid": (1, 32, 48), "depth_range": (2,), "scale": (),
+        "rgb": (3, 32, 48),
+        "depth_lr_up_norm": (1, 32, 48),
+        "depth_hr_norm": (1, 32, 48),
+        "mask_valid": (1, 32, 48),
+        "depth_range": (2,),
+        "scale": (),
     }
     assert all(v.dtype == torch.float32 for v in sample.values())
     assert 0.0 <= float(sample["rgb"].min()) and float(sample["rgb"].max()) <= 1.0
@@ -179,8 +186,11 @@ def test_config_validation() -> None:
 
 def test_rgbdd_train_val_real(shared_data: Path) -> None:
     cfg = _config(
-        sources=[{"kind": "named", "path": "rgbdd"}], crop_hw=[64, 64], data_root=str(shared_data),
-        samples_per_epoch=2, val_scales=[4],
+        sources=[{"kind": "named", "path": "rgbdd"}],
+        crop_hw=[64, 64],
+        data_root=str(shared_data),
+        samples_per_epoch=2,
+        val_scales=[4],
     )
     train = build_dataset(cfg)
     sample = train[0]
@@ -193,7 +203,9 @@ def test_rgbdd_train_val_real(shared_data: Path) -> None:
 
 def test_sensor_model_in_training_samples() -> None:
     cfg = _config(
-        sensor_model={"random_dropout": 0.3}, sensor_model_prob=1.0, samples_per_epoch=4,
+        sensor_model={"random_dropout": 0.3},
+        sensor_model_prob=1.0,
+        samples_per_epoch=4,
         scale_range=[2, 2],
     )
     dataset = build_dataset(cfg)
@@ -213,8 +225,11 @@ def test_nyu_mat_source(tmp_path: Path) -> None:
     with h5py.File(tmp_path / "nyu.mat", "w") as f:
         f["images"] = rng.integers(0, 256, (2, 3, 48, 32), dtype=np.uint8)
         f["depths"] = (1 + rng.random((2, 48, 32))).astype(np.float32)
-    cfg = _config(sources=[{"kind": "nyu_mat", "path": str(tmp_path / "nyu.mat")}],
-                  crop_hw=[32, 32], val_fraction=0.0)
+    cfg = _config(
+        sources=[{"kind": "nyu_mat", "path": str(tmp_path / "nyu.mat")}],
+        crop_hw=[32, 32],
+        val_fraction=0.0,
+    )
     sample = build_dataset(cfg)[0]
     assert sample["depth_hr_norm"].shape == (1, 32, 32)
     assert 1.0 <= float(sample["depth_range"][0]) < float(sample["depth_range"][1]) <= 2.0

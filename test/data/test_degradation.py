@@ -85,8 +85,14 @@ def test_sensor_model_holes_noise_quantization() -> None:
 
 #: a sensor model that changes nothing (the tests switch on one effect at a time)
 NO_DEGRADATION = dict(
-    noise_a_m=0.0, noise_b_per_m=0.0, quantization_mm=0.0, random_dropout=0.0,
-    grazing_dropout=0.0, far_dropout=0.0, flying_pixel_prob=0.0, dark_dropout=0.0,
+    noise_a_m=0.0,
+    noise_b_per_m=0.0,
+    quantization_mm=0.0,
+    random_dropout=0.0,
+    grazing_dropout=0.0,
+    far_dropout=0.0,
+    flying_pixel_prob=0.0,
+    dark_dropout=0.0,
 )
 
 
@@ -100,7 +106,7 @@ def _step_depth() -> np.ndarray:
 def _assert_step_edge_at(row: np.ndarray, edge_x: float) -> None:
     """The row of a shifted :func:`_step_depth` is 1 m left and 3 m right of ``edge_x``."""
     assert (row[: int(np.floor(edge_x))] == 1.0).all()
-    assert (row[int(np.ceil(edge_x)) + 1:] == 3.0).all()
+    assert (row[int(np.ceil(edge_x)) + 1 :] == 3.0).all()
 
 
 def test_sensor_model_flying_pixels_and_dark_dropout() -> None:
@@ -151,9 +157,7 @@ def test_sensor_model_shift_cap_in_rgb_pixels() -> None:
         edges.append(edge_x)
     assert max(abs(e - 15.5) for e in edges) <= 0.5
     # without an RGB image the cap cannot be converted: the LR-pixel limit applies
-    uncapped = [
-        abs(np.random.default_rng(seed).uniform(-3.0, 3.0, 2)[1]) for seed in range(40)
-    ]
+    uncapped = [abs(np.random.default_rng(seed).uniform(-3.0, 3.0, 2)[1]) for seed in range(40)]
     assert max(uncapped) > 1.0
     out = apply_sensor_model(depth, np.random.default_rng(int(np.argmax(uncapped))), cfg)
     moved = np.flatnonzero(out[16] > 2.0)[0]

@@ -124,8 +124,13 @@ def test_rgbdd_real(shared_data: Path) -> None:
 
 
 def test_every_named_set_real(shared_data: Path) -> None:
-    expected = {"rgbdd_realscene": 3, "middlebury": 24, "nyu_v2": 3,
-                "raw_sensor/redwood": 5, "raw_sensor/tum": 1}
+    expected = {
+        "rgbdd_realscene": 3,
+        "middlebury": 24,
+        "nyu_v2": 3,
+        "raw_sensor/redwood": 5,
+        "raw_sensor/tum": 1,
+    }
     for name, count in expected.items():
         folder = open_named_set(name, shared_data)
         assert len(folder) == count, name

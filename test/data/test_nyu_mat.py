@@ -27,8 +27,9 @@ def _write_mat(path: Path, n: int = 4, h: int = 6, w: int = 8, scenes: bool = Tr
             names = ["kitchen_0001", "kitchen_0001", "office_0002", "bedroom_0003"][:n]
             refs = []
             for i, name in enumerate(names):
-                ds = f.create_dataset(f"#refs#/s{i}", data=np.array([[ord(c)] for c in name],
-                                                                     np.uint16))
+                ds = f.create_dataset(
+                    f"#refs#/s{i}", data=np.array([[ord(c)] for c in name], np.uint16)
+                )
                 refs.append(ds.ref)
             f.create_dataset("scenes", data=np.array([refs], dtype=h5py.ref_dtype))
     return rgb, depth

@@ -32,7 +32,12 @@ def _image(array: np.ndarray, encoding: str, stamp_ns: int, pad: int = 0) -> Any
         frame_id="camera",
     )
     return types[IMAGE](
-        header=header, height=h, width=w, encoding=encoding, is_bigendian=0, step=step,
+        header=header,
+        height=h,
+        width=w,
+        encoding=encoding,
+        is_bigendian=0,
+        step=step,
         data=data.ravel(),
     )
 
@@ -128,12 +133,25 @@ def test_rosbag_source_in_dataset(tmp_path: Path) -> None:
 
     bag = tmp_path / "bag"
     _write_bag(bag, StoragePlugin.MCAP)
-    cfg = from_mapping(DataConfig, {
-        "sources": [{"kind": "rosbag", "path": str(bag), "rgb_topic": "/cam/color",
-                     "depth_topic": "/cam/depth", "max_dt_s": 0.01}],
-        "crop_hw": [4, 8], "stride": 4, "samples_per_epoch": 3, "scale_range": [2, 2],
-        "val_fraction": 0.0,
-    })
+    cfg = from_mapping(
+        DataConfig,
+        {
+            "sources": [
+                {
+                    "kind": "rosbag",
+                    "path": str(bag),
+                    "rgb_topic": "/cam/color",
+                    "depth_topic": "/cam/depth",
+                    "max_dt_s": 0.01,
+                }
+            ],
+            "crop_hw": [4, 8],
+            "stride": 4,
+            "samples_per_epoch": 3,
+            "scale_range": [2, 2],
+            "val_fraction": 0.0,
+        },
+    )
     sample = build_dataset(cfg)[0]
     assert sample["rgb"].shape == (3, 4, 8)
     assert 0.5 <= float(sample["depth_range"][0]) and float(sample["depth_range"][1]) <= 4.0

@@ -25,7 +25,7 @@ def _scene(h: int = 48, w: int = 64) -> tuple[np.ndarray, np.ndarray]:
     x = np.arange(w)[None, :].repeat(h, 0)
     depth = np.where(x < w // 2, 1.0, 2.0).astype(np.float32)
     rgb = np.zeros((h, w, 3), dtype=np.uint8)
-    rgb[:, w // 2:] = 200
+    rgb[:, w // 2 :] = 200
     return rgb, depth
 
 

@@ -50,11 +50,29 @@ def test_eval_cli_json_schema_and_bicubic_numbers(
     save_guided_params(guided, [GuidedParams(4.0, 2, 0.01)], "test")
     out = tmp_path / "res.json"
     vis = tmp_path / "vis"
-    rc = main([
-        "eval", "--data", str(tiny_set), "--scale", "4", "--depth-scale", "0.1", "--crop", "2",
-        "--model", str(test_checkpoint), "--baselines", "bicubic,guided",
-        "--guided-config", str(guided), "--json", str(out), "--vis", str(vis),
-    ])
+    rc = main(
+        [
+            "eval",
+            "--data",
+            str(tiny_set),
+            "--scale",
+            "4",
+            "--depth-scale",
+            "0.1",
+            "--crop",
+            "2",
+            "--model",
+            str(test_checkpoint),
+            "--baselines",
+            "bicubic,guided",
+            "--guided-config",
+            str(guided),
+            "--json",
+            str(out),
+            "--vis",
+            str(vis),
+        ]
+    )
     assert rc == 0
     report = json.loads(out.read_text())
     assert report["scale"] == 4.0 and report["crop"] == 2 and report["unit"] == "cm"
@@ -67,8 +85,9 @@ def test_eval_cli_json_schema_and_bicubic_numbers(
     assert set(report["images"][0]["bicubic"]) >= {"rmse", "mae", "mad", "delta1", "absrel"}
     # bicubic = the pipeline's depth_lr_up, scored in centimetres: recompute one image by hand
     rgb = np.asarray(Image.open(tiny_set / "rgb" / "20200100120000.png"))
-    depth_cm = np.asarray(Image.open(tiny_set / "depth" / "20200100120000.png")).astype(
-        np.float32) * 0.1
+    depth_cm = (
+        np.asarray(Image.open(tiny_set / "depth" / "20200100120000.png")).astype(np.float32) * 0.1
+    )
     up = DepthSRPipeline(PassThroughBackend()).run(rgb, bicubic_downsample(depth_cm, 4.0))
     expected = compute_metrics(up.depth_lr_up, depth_cm, crop=2, mask=np.isfinite(up.depth_sr))
     first = next(i for i in report["images"] if i["name"] == "20200100120000")
@@ -83,8 +102,12 @@ def test_eval_cli_usage_errors(tiny_set: Path) -> None:
     assert main(["eval", "--data", str(tiny_set), "--baselines", "bicubic"]) == 2
     assert main(["eval", "--data", str(tiny_set), "--scale", "2", "--baselines", "cubic"]) == 2
     # unreadable data: runtime error, exit 1
-    assert main(["eval", "--data", str(tiny_set / "missing"), "--scale", "2",
-                 "--baselines", "bicubic"]) == 1
+    assert (
+        main(
+            ["eval", "--data", str(tiny_set / "missing"), "--scale", "2", "--baselines", "bicubic"]
+        )
+        == 1
+    )
 
 
 def test_sensor_model_protocol_degrades_lr_reproducibly(tiny_set: Path, tmp_path: Path) -> None:
@@ -92,13 +115,20 @@ def test_sensor_model_protocol_degrades_lr_reproducibly(tiny_set: Path, tmp_path
     from bridgenet_ros.data.degradation import SensorModelConfig
     from bridgenet_ros.eval.evaluate import load_eval_frames
 
-    noisy = SensorModelConfig(noise_a_m=0.01, noise_b_per_m=0.0, random_dropout=0.0,
-                              grazing_dropout=0.0, flying_pixel_prob=0.0, dark_dropout=0.0)
+    noisy = SensorModelConfig(
+        noise_a_m=0.01,
+        noise_b_per_m=0.0,
+        random_dropout=0.0,
+        grazing_dropout=0.0,
+        flying_pixel_prob=0.0,
+        dark_dropout=0.0,
+    )
     clean, unit = load_eval_frames(str(tiny_set), scale=4.0, depth_scale=0.1)
     first, _ = load_eval_frames(str(tiny_set), scale=4.0, depth_scale=0.1, sensor_model=noisy)
     again, _ = load_eval_frames(str(tiny_set), scale=4.0, depth_scale=0.1, sensor_model=noisy)
-    other, _ = load_eval_frames(str(tiny_set), scale=4.0, depth_scale=0.1, sensor_model=noisy,
-                                sensor_seed=1)
+    other, _ = load_eval_frames(
+        str(tiny_set), scale=4.0, depth_scale=0.1, sensor_model=noisy, sensor_seed=1
+    )
     assert unit == "cm"
     diff = first[0].depth_lr - clean[0].depth_lr
     # sigma 1 cm (noise applied in metres, scores in cm) plus 1 mm quantization
@@ -109,10 +139,41 @@ def test_sensor_model_protocol_degrades_lr_reproducibly(tiny_set: Path, tmp_path
     yaml_path = tmp_path / "sensor.yaml"
     yaml_path.write_text("noise_a_m: 0.01\nnoise_b_per_m: 0.0\n")
     out = tmp_path / "res.json"
-    assert main(["eval", "--data", str(tiny_set), "--scale", "4", "--depth-scale", "0.1",
-                 "--baselines", "bicubic", "--sensor-model", str(yaml_path),
-                 "--json", str(out)]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                "--data",
+                str(tiny_set),
+                "--scale",
+                "4",
+                "--depth-scale",
+                "0.1",
+                "--baselines",
+                "bicubic",
+                "--sensor-model",
+                str(yaml_path),
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert "sensor_model" in json.loads(out.read_text())["lr"]
     # real LR maps are never degraded further
-    assert main(["eval", "--data", str(tiny_set), "--lr-dir", "lr", "--baselines", "bicubic",
-                 "--sensor-model", str(yaml_path)]) == 2
+    assert (
+        main(
+            [
+                "eval",
+                "--data",
+                str(tiny_set),
+                "--lr-dir",
+                "lr",
+                "--baselines",
+                "bicubic",
+                "--sensor-model",
+                str(yaml_path),
+            ]
+        )
+        == 2
+    )

@@ -44,8 +44,7 @@ def test_shipped_checkpoint_loads_with_metadata(shipped: Path) -> None:
 def test_shipped_beats_bicubic_on_nyu_v2(shipped: Path, shared_data: Path) -> None:
     frames, _ = load_eval_frames("nyu_v2", scale=8.0, root=shared_data)
     assert len(frames) == 3
-    report = evaluate_frames(frames, [_method(shipped)], baselines=("bicubic",), scale=8.0,
-                             crop=6)
+    report = evaluate_frames(frames, [_method(shipped)], baselines=("bicubic",), scale=8.0, crop=6)
     ours, bicubic = report.methods["ours"], report.methods["bicubic"]
     assert ours["rmse"] < bicubic["rmse"], (ours, bicubic)
 
@@ -55,8 +54,9 @@ def test_shipped_clearly_beats_bicubic_on_rgbdd_validation_x16(
 ) -> None:
     """Validation days only (never trained on); docs/results.md has all 33 frames: 0.66x."""
     frames, _ = load_eval_frames("rgbdd", scale=16.0, split="val", limit=8, root=shared_data)
-    report = evaluate_frames(frames, [_method(shipped)], baselines=("bicubic",), scale=16.0,
-                             crop=6)
+    report = evaluate_frames(
+        frames, [_method(shipped)], baselines=("bicubic",), scale=16.0, crop=6
+    )
     ours, bicubic = report.methods["ours"], report.methods["bicubic"]
     assert ours["rmse"] < 0.85 * bicubic["rmse"], (ours, bicubic)
 
@@ -66,12 +66,13 @@ def test_shipped_beats_bicubic_on_noisy_lr_validation_x8(shipped: Path, shared_d
     from bridgenet_ros.config_io import from_mapping, load_yaml
     from bridgenet_ros.data.degradation import SensorModelConfig
 
-    sensor = from_mapping(SensorModelConfig, load_yaml(shipped.parents[1] / "config" /
-                                                       "sensor_model_tof.yaml"))
-    frames, _ = load_eval_frames("rgbdd", scale=8.0, split="val", limit=8, root=shared_data,
-                                 sensor_model=sensor)
-    report = evaluate_frames(frames, [_method(shipped)], baselines=("bicubic",), scale=8.0,
-                             crop=6)
+    sensor = from_mapping(
+        SensorModelConfig, load_yaml(shipped.parents[1] / "config" / "sensor_model_tof.yaml")
+    )
+    frames, _ = load_eval_frames(
+        "rgbdd", scale=8.0, split="val", limit=8, root=shared_data, sensor_model=sensor
+    )
+    report = evaluate_frames(frames, [_method(shipped)], baselines=("bicubic",), scale=8.0, crop=6)
     ours, bicubic = report.methods["ours"], report.methods["bicubic"]
     assert ours["rmse"] < 0.85 * bicubic["rmse"], (ours, bicubic)
 
@@ -87,7 +88,8 @@ def test_shipped_beats_bicubic_on_rgbdd_realscene_real_lr(
     shipped: Path, shared_data: Path
 ) -> None:
     frames, _ = load_eval_frames("rgbdd_realscene", scale=None, lr_dir="lr", root=shared_data)
-    report = evaluate_frames(frames, [_method(shipped)], baselines=("bicubic",), scale=None,
-                             crop=6)
+    report = evaluate_frames(
+        frames, [_method(shipped)], baselines=("bicubic",), scale=None, crop=6
+    )
     ours, bicubic = report.methods["ours"], report.methods["bicubic"]
     assert ours["rmse"] < bicubic["rmse"], (ours, bicubic)

@@ -29,12 +29,21 @@ def fixed_onnx(test_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def test_build_engine_cli_builds_reuses_and_forces(
-    fixed_onnx: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    fixed_onnx: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     trt = _install.install_fakes(monkeypatch, "8.6.1")
-    argv = ["build-engine", "--onnx", str(fixed_onnx), "--cache-dir", str(tmp_path),
-            "--workspace-mb", "256"]
+    argv = [
+        "build-engine",
+        "--onnx",
+        str(fixed_onnx),
+        "--cache-dir",
+        str(tmp_path),
+        "--workspace-mb",
+        "256",
+    ]
     assert main(argv) == 0
     engine = Path(capsys.readouterr().out.split("engine: ")[1].strip())
     key, _, _ = read_sidecar(engine)

@@ -20,8 +20,19 @@ def test_cli_export_fixed_size_writes_checked_onnx_with_metadata(
     import onnx
 
     out = tmp_path / "m.onnx"
-    code = main(["export", "--model", str(test_checkpoint), "--out", str(out), "--height", "32",
-                 "--width", "48"])
+    code = main(
+        [
+            "export",
+            "--model",
+            str(test_checkpoint),
+            "--out",
+            str(out),
+            "--height",
+            "32",
+            "--width",
+            "48",
+        ]
+    )
     assert code == 0
     assert "max abs diff" in capsys.readouterr().out
     proto = onnx.load(str(out))
@@ -43,8 +54,12 @@ def test_cli_export_fixed_size_writes_checked_onnx_with_metadata(
     ],
 )
 def test_cli_export_errors(
-    test_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-    extra: list[str], code: int, message: str,
+    test_checkpoint: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    code: int,
+    message: str,
 ) -> None:
     argv = ["export", "--model", str(test_checkpoint), "--out", str(tmp_path / "x.onnx")]
     assert main(argv + extra) == code
@@ -52,8 +67,16 @@ def test_cli_export_errors(
 
 
 def test_cli_export_missing_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["export", "--model", str(tmp_path / "nope.pt"), "--out",
-                 str(tmp_path / "x.onnx"), "--dynamic"])
+    code = main(
+        [
+            "export",
+            "--model",
+            str(tmp_path / "nope.pt"),
+            "--out",
+            str(tmp_path / "x.onnx"),
+            "--dynamic",
+        ]
+    )
     assert code in (1, 2)
     assert "nope.pt" in capsys.readouterr().err
 
@@ -113,8 +136,11 @@ def test_shipped_onnx_matches_shipped_checkpoint() -> None:
     import onnx
 
     props = {p.key: p.value for p in onnx.load(str(onnx_path)).metadata_props}
-    size = (64, 96) if props["bridgenet.input_height"] == "dynamic" else (
-        int(props["bridgenet.input_height"]), int(props["bridgenet.input_width"]))
+    size = (
+        (64, 96)
+        if props["bridgenet.input_height"] == "dynamic"
+        else (int(props["bridgenet.input_height"]), int(props["bridgenet.input_width"]))
+    )
     tol = FP16_TOLERANCE if props["bridgenet.precision"] == "fp16" else 1e-4
     diff = parity_check(model, onnx_path, size)
     assert np.isfinite(diff) and diff <= tol, f"{onnx_path} no longer matches {pt}: {diff}"

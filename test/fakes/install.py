@@ -20,8 +20,16 @@ def install_fakes(
     With ``cuda_python`` the fake ``cuda.bindings.runtime`` is importable, else ``cuda`` is
     blocked so that pycuda is used.
     """
-    names = ("_device", "pycuda", "pycuda.driver", "pycuda.autoinit", "tensorrt", "cuda",
-             "cuda.bindings", "cuda.bindings.runtime")
+    names = (
+        "_device",
+        "pycuda",
+        "pycuda.driver",
+        "pycuda.autoinit",
+        "tensorrt",
+        "cuda",
+        "cuda.bindings",
+        "cuda.bindings.runtime",
+    )
     for name in names:
         # record the original entry (or its absence) so that undo restores it, then clear it
         monkeypatch.setitem(sys.modules, name, None)

@@ -103,8 +103,9 @@ def test_habdg_attention_is_flat_on_constant_features() -> None:
 def test_channel_and_spatial_attention_numerics() -> None:
     ca = ChannelAttention(4, reduction=2)
     for conv in (ca.fc1, ca.fc2):
-        _set_conv(conv, np.zeros(conv.weight.shape, np.float32),
-                  np.zeros(conv.out_channels, np.float32))
+        _set_conv(
+            conv, np.zeros(conv.weight.shape, np.float32), np.zeros(conv.out_channels, np.float32)
+        )
     x = torch.randn(1, 4, 3, 3)
     torch.testing.assert_close(ca(x), 0.5 * x)  # sigmoid(0)
     sa = SpatialAttention()

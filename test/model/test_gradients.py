@@ -26,7 +26,8 @@ def _backward(model: BridgeNet, loss_on: str, size: int = 32, batch: int = 2) ->
 
 def _without_grad(model: BridgeNet, prefix: str = "") -> list[str]:
     return [
-        name for name, p in model.named_parameters()
+        name
+        for name, p in model.named_parameters()
         if name.startswith(prefix) and (p.grad is None or not torch.any(p.grad != 0))
     ]
 
@@ -46,8 +47,15 @@ def test_every_parameter_gets_a_gradient(name: str) -> None:
 def test_sr_loss_reaches_mde_encoder_through_habdg() -> None:
     model = create_model("test")
     _backward(model, "sr")
-    for prefix in ("habdg.0", "habdg.1", "habdg.2", "mde.stem", "mde.stages.0", "mde.stages.2",
-                   "dsr."):
+    for prefix in (
+        "habdg.0",
+        "habdg.1",
+        "habdg.2",
+        "mde.stem",
+        "mde.stages.0",
+        "mde.stages.2",
+        "dsr.",
+    ):
         assert _without_grad(model, prefix) == [], prefix
     # Stage 4 and the MDE decoder do not feed depth_sr.
     assert model.mde is not None and model.mde.stages[3][1][0].conv1.weight.grad is None
@@ -56,8 +64,16 @@ def test_sr_loss_reaches_mde_encoder_through_habdg() -> None:
 def test_mde_loss_reaches_dsr_through_cgbdg() -> None:
     model = create_model("test")
     _backward(model, "mde")
-    for prefix in ("cgbdg.0", "cgbdg.1", "dsr.first_conv", "dsr.stages", "dsr.trunk",
-                   "dsr.decoder.0", "dsr.decoder.1", "mde."):
+    for prefix in (
+        "cgbdg.0",
+        "cgbdg.1",
+        "dsr.first_conv",
+        "dsr.stages",
+        "dsr.trunk",
+        "dsr.decoder.0",
+        "dsr.decoder.1",
+        "mde.",
+    ):
         assert _without_grad(model, prefix) == [], prefix
     # The last DSR decoder step only makes depth_sr.
     assert model.dsr.decoder[2][0].weight.grad is None

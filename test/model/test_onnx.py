@@ -18,8 +18,23 @@ onnx = pytest.importorskip("onnx", reason="onnx is not installed")
 
 # Operators TensorRT's ONNX parser supports that this network may use.
 TRT_FRIENDLY = {
-    "Add", "AveragePool", "Concat", "Constant", "Conv", "DepthToSpace", "Div", "MaxPool", "Mul",
-    "LeakyRelu", "ReduceMax", "ReduceMean", "Relu", "Resize", "Sigmoid", "Softmax", "Sub",
+    "Add",
+    "AveragePool",
+    "Concat",
+    "Constant",
+    "Conv",
+    "DepthToSpace",
+    "Div",
+    "MaxPool",
+    "Mul",
+    "LeakyRelu",
+    "ReduceMax",
+    "ReduceMean",
+    "Relu",
+    "Resize",
+    "Sigmoid",
+    "Softmax",
+    "Sub",
 }
 # torch >= 2.11's dynamo exporter needs onnxscript's torch_2_11 API (onnxscript >= 0.7).
 HAS_DYNAMO_ONNXSCRIPT = importlib.util.find_spec("onnxscript") is not None and (
@@ -35,8 +50,13 @@ def _export_and_compare(
     depth = torch.rand(1, 1, height, width)
     names = ["depth_sr_norm", "depth_mde_norm"][: 2 if model.has_mde else 1]
     torch.onnx.export(
-        model, (rgb, depth), str(path), opset_version=17, dynamo=dynamo,
-        input_names=["rgb", "depth_lr_up_norm"], output_names=names,
+        model,
+        (rgb, depth),
+        str(path),
+        opset_version=17,
+        dynamo=dynamo,
+        input_names=["rgb", "depth_lr_up_norm"],
+        output_names=names,
     )
     proto = onnx.load(str(path))
     onnx.checker.check_model(proto)

@@ -69,9 +69,15 @@ def test_stride_property() -> None:
     assert BridgeNetConfig(use_mde=False, use_habdg=False, use_cgbdg=False).stride == 8
 
 
-@pytest.mark.parametrize(("name", "habdg", "cgbdg"), [
-    ("paper", 3, 2), ("lite", 3, 2), ("dsr_only", 0, 0), ("test", 3, 2),
-])
+@pytest.mark.parametrize(
+    ("name", "habdg", "cgbdg"),
+    [
+        ("paper", 3, 2),
+        ("lite", 3, 2),
+        ("dsr_only", 0, 0),
+        ("test", 3, 2),
+    ],
+)
 def test_bridge_counts(name: str, habdg: int, cgbdg: int) -> None:
     model = create_model(name)
     modules = list(model.modules())

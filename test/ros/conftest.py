@@ -193,8 +193,11 @@ class Harness:
 
     def wait_output(self, stamp_ns: int, timeout: float = WAIT_S) -> Image:
         """Wait for the depth_sr message with this stamp."""
-        self.wait_for(lambda: self.output_with_stamp(stamp_ns) is not None, timeout,
-                      f"depth_sr stamped {stamp_ns}")
+        self.wait_for(
+            lambda: self.output_with_stamp(stamp_ns) is not None,
+            timeout,
+            f"depth_sr stamped {stamp_ns}",
+        )
         out = self.output_with_stamp(stamp_ns)
         assert out is not None
         return out
@@ -221,16 +224,19 @@ def ros_context() -> Iterator[Context]:
 
 def node_params(model_file: Path, /, **values: Any) -> list[Parameter]:
     """Parameter overrides for a node running the test model on torch."""
-    base: dict[str, Any] = {"model_path": str(model_file), "backend": "torch",
-                            "diagnostics_period": 0.5, "min_depth": 0.1, "max_depth": 10.0}
+    base: dict[str, Any] = {
+        "model_path": str(model_file),
+        "backend": "torch",
+        "diagnostics_period": 0.5,
+        "min_depth": 0.1,
+        "max_depth": 10.0,
+    }
     base.update(values)
     return [Parameter(name, value=value) for name, value in base.items()]
 
 
 @pytest.fixture
-def make_harness(
-    ros_context: Context, test_model_path: Path
-) -> Iterator[Callable[..., Harness]]:
+def make_harness(ros_context: Context, test_model_path: Path) -> Iterator[Callable[..., Harness]]:
     """Factory: ``make_harness(reliability=..., **params)`` -> a connected :class:`Harness`."""
     from bridgenet_ros.ros.node import BridgeNetNode
 
@@ -243,9 +249,7 @@ def make_harness(
             namespace=namespace,
             parameter_overrides=node_params(test_model_path, **params),
         )
-        harness = Harness(
-            ros_context, node, reliability or ReliabilityPolicy.RELIABLE, namespace
-        )
+        harness = Harness(ros_context, node, reliability or ReliabilityPolicy.RELIABLE, namespace)
         made.append(harness)
         return harness
 

@@ -57,7 +57,11 @@ def test_round_trip_with_padding_and_byte_order(encoding: str, big_endian: bool,
 def test_big_endian_bytes_are_decoded_by_value() -> None:
     # 0x0102 big-endian = 258; little-endian the same bytes would read 513.
     msg = SimpleNamespace(
-        height=1, width=2, encoding="16UC1", is_bigendian=True, step=4,
+        height=1,
+        width=2,
+        encoding="16UC1",
+        is_bigendian=True,
+        step=4,
         data=bytes([0x01, 0x02, 0x00, 0x05]),
     )
     np.testing.assert_array_equal(image_msg_to_array(msg), [[258, 5]])

@@ -45,9 +45,16 @@ def _summary(**kw: int) -> object:
     args = dict(new_outputs=5, new_inputs=10, new_problems=0)
     args.update(kw)
     return summarize(
-        rgb_rate=30.0, depth_rate=30.0, output_rate=15.0, latency_ms=latency,
-        inference_ms=inference, pipeline_ms=pipeline, counters={"dropped_busy": 3},
-        backend="onnxruntime", model="m.onnx", **args,
+        rgb_rate=30.0,
+        depth_rate=30.0,
+        output_rate=15.0,
+        latency_ms=latency,
+        inference_ms=inference,
+        pipeline_ms=pipeline,
+        counters={"dropped_busy": 3},
+        backend="onnxruntime",
+        model="m.onnx",
+        **args,
     )
 
 
@@ -66,8 +73,9 @@ def test_diagnostic_array_message() -> None:
     pytest.importorskip("diagnostic_msgs", reason="diagnostic_msgs (ROS wheels) not installed")
     from builtin_interfaces.msg import Time
 
-    array = to_diagnostic_array(_summary(new_problems=1), name="bridgenet: x",
-                                hardware_id="cpu", stamp=Time(sec=3))
+    array = to_diagnostic_array(
+        _summary(new_problems=1), name="bridgenet: x", hardware_id="cpu", stamp=Time(sec=3)
+    )
     status = array.status[0]
     assert status.level == bytes([WARN]) and status.name == "bridgenet: x"
     assert array.header.stamp.sec == 3

@@ -95,8 +95,9 @@ def test_pairs_at_20hz_come_out_with_rgb_stamp(
         stamp = start + k * 50 * MS
         stamps.append(stamp)
         # depth stamped 7 ms after the RGB (different sensor clocks), well inside the slop
-        harness.publish_pair(image_msg(rgb, "rgb8", stamp), image_msg(depth_mm, "16UC1",
-                                                                       stamp + 7 * MS))
+        harness.publish_pair(
+            image_msg(rgb, "rgb8", stamp), image_msg(depth_mm, "16UC1", stamp + 7 * MS)
+        )
         time.sleep(0.05)
     # the last pair is never dropped by the keep-latest buffer: it must come out
     out = harness.wait_output(stamps[-1])
@@ -115,13 +116,15 @@ def test_pairs_at_20hz_come_out_with_rgb_stamp(
     assert stats["pairs"] == 8
     assert stats["outputs"] == len(received)
     assert stats["outputs"] + stats["dropped_busy"] == 8
-    harness.wait_for(lambda: any(stamp_of(m) == stamps[-1] for m in harness.infos), 10,
-                     "depth_sr/camera_info")
+    harness.wait_for(
+        lambda: any(stamp_of(m) == stamps[-1] for m in harness.infos), 10, "depth_sr/camera_info"
+    )
     info = next(m for m in harness.infos if stamp_of(m) == stamps[-1])
     assert (info.height, info.width) == RGB_HW
     assert info.k[0] == pytest.approx(0.8 * RGB_HW[1])
-    harness.wait_for(lambda: any(stamp_of(m) == stamps[-1] for m in harness.mde), 10,
-                     "depth_mde/image")
+    harness.wait_for(
+        lambda: any(stamp_of(m) == stamps[-1] for m in harness.mde), 10, "depth_mde/image"
+    )
 
 
 def test_output_resolution_model_scales_camera_info(
@@ -154,10 +157,14 @@ def test_qos_override_to_reliable_rejects_best_effort_publishers(
         reliability=ReliabilityPolicy.BEST_EFFORT, namespace="/qos", **overrides
     )
     topic = "/qos/rgb/image"
-    harness.wait_for(lambda: bool(harness.node.get_subscriptions_info_by_topic(topic)),
-                     10, "subscription info")
-    ours = [s for s in harness.node.get_subscriptions_info_by_topic(topic)
-            if s.node_name == "bridgenet"]
+    harness.wait_for(
+        lambda: bool(harness.node.get_subscriptions_info_by_topic(topic)), 10, "subscription info"
+    )
+    ours = [
+        s
+        for s in harness.node.get_subscriptions_info_by_topic(topic)
+        if s.node_name == "bridgenet"
+    ]
     assert ours and ours[0].qos_profile.reliability == ReliabilityPolicy.RELIABLE
     # a best-effort writer cannot match a reliable reader: no connection ever forms
     time.sleep(2.0)
@@ -166,10 +173,9 @@ def test_qos_override_to_reliable_rejects_best_effort_publishers(
 
 # --------------------------------------------------------------------------- bad input
 
+
 @pytest.fixture(scope="module")
-def bad_input_harness(
-    ros_context: Any, test_model_path: Path, ros_helpers: Any
-) -> Iterator[Any]:
+def bad_input_harness(ros_context: Any, test_model_path: Path, ros_helpers: Any) -> Iterator[Any]:
     node = BridgeNetNode(
         context=ros_context,
         namespace="/bad",
@@ -296,6 +302,7 @@ def test_missing_camera_info_is_counted_then_info_follows(bad_input_harness: Any
 
 # --------------------------------------------------------------------------- parameters
 
+
 def test_parameters_validated_at_run_time(make_harness: Callable[..., Any]) -> None:
     node = make_harness().node
     read_only = node.set_parameters([Parameter("model_path", value="/tmp/other.onnx")])[0]
@@ -308,8 +315,11 @@ def test_parameters_validated_at_run_time(make_harness: Callable[..., Any]) -> N
     assert not crossed.successful and "max_depth" in crossed.reason
     assert node.config.min_depth == pytest.approx(0.1)
     ok = node.set_parameters(
-        [Parameter("sync_slop", value=0.2), Parameter("max_depth", value=5.0),
-         Parameter("sync_queue_size", value=3)]
+        [
+            Parameter("sync_slop", value=0.2),
+            Parameter("max_depth", value=5.0),
+            Parameter("sync_queue_size", value=3),
+        ]
     )
     assert all(r.successful for r in ok)
     assert node.config.sync_slop == pytest.approx(0.2)
@@ -343,6 +353,7 @@ def test_bad_start_up_parameters_fail_fast(
 
 # --------------------------------------------------------------------------- diagnostics
 
+
 def test_diagnostics_report_rates_latency_and_counters(
     make_harness: Callable[..., Any],
 ) -> None:
@@ -364,7 +375,8 @@ def test_diagnostics_report_rates_latency_and_counters(
     harness.wait_for(
         lambda: latest_status() is not None
         and dict((kv.key, kv.value) for kv in latest_status().values)["outputs"] == "3",
-        20, "diagnostics after 3 outputs",
+        20,
+        "diagnostics after 3 outputs",
     )
     values = {kv.key: kv.value for kv in latest_status().values}
     assert values["backend"] == "torch"
@@ -377,6 +389,7 @@ def test_diagnostics_report_rates_latency_and_counters(
 
 
 # --------------------------------------------------------------------------- shutdown
+
 
 def test_destroy_node_leaves_no_thread(ros_context: Any, test_model_path: Path) -> None:
     before = set(threading.enumerate())

@@ -29,11 +29,18 @@ NAMESPACE = "/proc_test"
 
 def _node_command(model_path: Path, *extra: str) -> list[str]:
     return [
-        sys.executable, "-m", "bridgenet_ros.ros.node", "--ros-args",
-        "-r", f"__ns:={NAMESPACE}",
-        "-p", f"model_path:={model_path}",
-        "-p", "backend:=torch",
-        "-p", "diagnostics_period:=0.5",
+        sys.executable,
+        "-m",
+        "bridgenet_ros.ros.node",
+        "--ros-args",
+        "-r",
+        f"__ns:={NAMESPACE}",
+        "-p",
+        f"model_path:={model_path}",
+        "-p",
+        "backend:=torch",
+        "-p",
+        "diagnostics_period:=0.5",
         *extra,
     ]
 
@@ -43,7 +50,10 @@ def node_process(test_model_path: Path) -> Iterator[subprocess.Popen[str]]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "2"}
     proc = subprocess.Popen(
         _node_command(test_model_path),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     yield proc
     if proc.poll() is None:
@@ -74,7 +84,8 @@ def test_second_process_super_resolves_and_exits_cleanly_on_sigint(
             lambda: pub_rgb.get_subscription_count() > 0
             and pub_depth.get_subscription_count() > 0
             and harness.client.count_publishers(f"{NAMESPACE}/depth_sr/image") > 0,
-            60, "the node process to come up",
+            60,
+            "the node process to come up",
         )
         time.sleep(0.3)
         rgb, depth_mm = helpers.scene(4)
@@ -85,7 +96,8 @@ def test_second_process_super_resolves_and_exits_cleanly_on_sigint(
             pub_depth.publish(helpers.image_msg(depth_mm, "16UC1", stamp + 5 * MS))
             time.sleep(0.033)
         harness.wait_for(
-            lambda: any(helpers.stamp_of(m) == stamps[-1] for m in outputs), 60,
+            lambda: any(helpers.stamp_of(m) == stamps[-1] for m in outputs),
+            60,
             "depth_sr from the node process",
         )
         out = next(m for m in outputs if helpers.stamp_of(m) == stamps[-1])
@@ -110,7 +122,10 @@ def test_second_process_super_resolves_and_exits_cleanly_on_sigint(
 def test_missing_model_fails_at_start_up_saying_what_to_run(tmp_path: Path) -> None:
     missing = tmp_path / "nope" / "bridgenet_lite.onnx"
     result = subprocess.run(
-        _node_command(missing), capture_output=True, text=True, timeout=120,
+        _node_command(missing),
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ},
     )
     assert result.returncode == 2, result.stderr
@@ -123,7 +138,10 @@ def test_corrupt_model_fails_at_start_up(tmp_path: Path) -> None:
     corrupt = tmp_path / "broken.pt"
     corrupt.write_bytes(b"definitely not a checkpoint")
     result = subprocess.run(
-        _node_command(corrupt), capture_output=True, text=True, timeout=120,
+        _node_command(corrupt),
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ},
     )
     assert result.returncode == 1, result.stderr

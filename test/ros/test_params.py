@@ -48,8 +48,9 @@ def test_invalid_values_name_field_and_value(changes: dict[str, object], message
 
 
 def test_valid_changes_and_int_to_float() -> None:
-    config = NodeConfig().replace(sync_slop=0, model_height=480, model_width=640,
-                                  model_path="x.engine")
+    config = NodeConfig().replace(
+        sync_slop=0, model_height=480, model_width=640, model_path="x.engine"
+    )
     assert isinstance(config.sync_slop, float) and config.model_width == 640
 
 
@@ -63,8 +64,14 @@ def test_unknown_names_are_rejected() -> None:
 def test_read_only_split() -> None:
     read_only = {spec.name for spec in PARAMETERS if spec.read_only}
     assert read_only == {
-        "model_path", "backend", "precision", "engine_cache_dir", "force_engine_rebuild",
-        "model_height", "model_width", "output_resolution",
+        "model_path",
+        "backend",
+        "precision",
+        "engine_cache_dir",
+        "force_engine_rebuild",
+        "model_height",
+        "model_width",
+        "output_resolution",
     }
 
 

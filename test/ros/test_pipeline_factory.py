@@ -16,7 +16,9 @@ from bridgenet_ros.runtime.backends.tensorrt_backend import TensorRTBackend
 
 def test_tensorrt_options_are_names_the_backend_takes() -> None:
     cfg = NodeConfig(
-        backend="tensorrt", precision="fp16", engine_cache_dir="~/engines",
+        backend="tensorrt",
+        precision="fp16",
+        engine_cache_dir="~/engines",
         force_engine_rebuild=True,
     )
     options = backend_options(cfg)
@@ -37,8 +39,15 @@ def test_builds_the_configured_pipeline(tmp_path: Path) -> None:
     ckpt = tmp_path / "m.pt"
     save_checkpoint(ckpt, create_model("test"), {})
     pipeline, path, reason = build_pipeline(
-        NodeConfig(model_path=str(ckpt), backend="torch", model_height=32, model_width=48,
-                   output_resolution="model", min_depth=0.2, max_depth=8.0)
+        NodeConfig(
+            model_path=str(ckpt),
+            backend="torch",
+            model_height=32,
+            model_width=48,
+            output_resolution="model",
+            min_depth=0.2,
+            max_depth=8.0,
+        )
     )
     assert path == ckpt and reason == ""
     assert pipeline.backend.name == "torch"

@@ -20,10 +20,13 @@ def _inputs(h: int = 32, w: int = 48) -> tuple[np.ndarray, np.ndarray]:
 
 def test_torch_vs_onnxruntime_parity(test_checkpoint: Path, test_onnx: Path) -> None:
     torch_backend = create_backend("torch", test_checkpoint)
-    ort_backend = create_backend("onnxruntime", test_onnx, intra_op_threads=1,
-                                 graph_optimization_level="all")
-    assert (torch_backend.stride, torch_backend.has_mde) == (ort_backend.stride,
-                                                             ort_backend.has_mde)
+    ort_backend = create_backend(
+        "onnxruntime", test_onnx, intra_op_threads=1, graph_optimization_level="all"
+    )
+    assert (torch_backend.stride, torch_backend.has_mde) == (
+        ort_backend.stride,
+        ort_backend.has_mde,
+    )
     assert ort_backend.input_hw is None and ort_backend.name == "onnxruntime"
     rgb, depth = _inputs()
     sr_t, mde_t = torch_backend.infer(rgb, depth)
@@ -104,8 +107,11 @@ def test_auto_order(tmp_path: Path) -> None:
     choice = choose_auto(pt, importable=probe({"torch"}), ort_providers=lambda: gpu)
     assert (choice.name, choice.options) == ("onnxruntime", {"device": "cuda"})
     assert "tensorrt: not importable" in choice.reason
-    choice = choose_auto(onnx_file, importable=probe({"tensorrt"}),  # no CUDA binding
-                         ort_providers=lambda: ["CPUExecutionProvider"])
+    choice = choose_auto(
+        onnx_file,
+        importable=probe({"tensorrt"}),  # no CUDA binding
+        ort_providers=lambda: ["CPUExecutionProvider"],
+    )
     assert (choice.name, choice.options) == ("onnxruntime", {"device": "cpu"})
     choice = choose_auto(onnx_file, importable=probe({"torch"}), ort_providers=lambda: [])
     assert (choice.name, choice.model_path) == ("torch", pt)

@@ -116,8 +116,9 @@ def test_bad_inputs_raise_shape_error(rgb: object, depth: np.ndarray, match: str
 
 def test_fixed_size_backend() -> None:
     with pytest.raises(ConfigError, match="fixed input size 32x32"):
-        DepthSRPipeline(EchoBackend(input_hw=(32, 32)), RuntimeConfig(model_height=16,
-                                                                     model_width=16))
+        DepthSRPipeline(
+            EchoBackend(input_hw=(32, 32)), RuntimeConfig(model_height=16, model_width=16)
+        )
     backend = EchoBackend(input_hw=(32, 40), has_mde=False)
     rgb, depth_lr = _scene(48, 64)
     result = DepthSRPipeline(backend).run(rgb, depth_lr)

@@ -39,8 +39,9 @@ def test_build_cache_and_run_match_onnxruntime(
     from bridgenet_ros.runtime.backends.factory import create_backend
 
     trt = _fake(monkeypatch, version)
-    backend = create_backend("tensorrt", test_onnx, cache_dir=tmp_path, input_hw=(32, 48),
-                             workspace_mb=64)
+    backend = create_backend(
+        "tensorrt", test_onnx, cache_dir=tmp_path, input_hw=(32, 48), workspace_mb=64
+    )
     assert backend.name == "tensorrt" and backend.input_hw == (32, 48)
     explicit = 1 if version.startswith("8.") else 0
     assert f"create_network({explicit})" in trt.calls
@@ -165,8 +166,9 @@ def test_cuda_python_binding(
     from bridgenet_ros.runtime.backends.factory import create_backend
 
     _install.install_fakes(monkeypatch, "10.3.0", cuda_python=True)
-    backend = create_backend("tensorrt", test_onnx, cache_dir=tmp_path, input_hw=(16, 32),
-                             cuda_api="cuda-python")
+    backend = create_backend(
+        "tensorrt", test_onnx, cache_dir=tmp_path, input_hw=(16, 32), cuda_api="cuda-python"
+    )
     rgb, depth = _inputs(16, 32)
     sr, _ = backend.infer(rgb, depth)
     ref = create_backend("onnxruntime", test_onnx).infer(rgb, depth)

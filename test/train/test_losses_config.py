@@ -63,8 +63,15 @@ def test_train_config_rejects_bad_values(field: str, value: object) -> None:
 
 
 def test_shipped_yaml_configs_load(repo_root: Path) -> None:
-    names = ("train_lite", "train_dsr_only", "train_lite_cpu", "train_dsr_only_cpu",
-             "train_lite_stage2", "train_dsr_only_stage2", "train_paper")
+    names = (
+        "train_lite",
+        "train_dsr_only",
+        "train_lite_cpu",
+        "train_dsr_only_cpu",
+        "train_lite_stage2",
+        "train_dsr_only_stage2",
+        "train_paper",
+    )
     for name in names:
         cfg = load_train_config(repo_root / "config" / f"{name}.yaml")
         assert cfg.data["scale_range"] == [2.0, 16.0]
@@ -75,8 +82,11 @@ def test_shipped_yaml_configs_load(repo_root: Path) -> None:
         dsr = load_train_config(repo_root / "config" / f"train_dsr_only{suffix}.yaml")
         # each ablation differs from its shipped-model recipe in the variant (and the
         # checkpoint it fine-tunes) only
-        assert {**lite.__dict__, "variant": "dsr_only",
-                "init_checkpoint": dsr.init_checkpoint} == dsr.__dict__
+        assert {
+            **lite.__dict__,
+            "variant": "dsr_only",
+            "init_checkpoint": dsr.init_checkpoint,
+        } == dsr.__dict__
 
 
 def test_unknown_yaml_key_is_rejected(tmp_path: Path) -> None:

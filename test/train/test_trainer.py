@@ -35,18 +35,23 @@ class FixedBatch(Dataset[dict[str, torch.Tensor]]):
         rgb = torch.stack([sharp, 1 - sharp, 0.5 * torch.ones_like(sharp)])
         self.items = []
         for flip in (False, True):
-            s, b, r = (sharp, blurred, rgb) if not flip else (
-                sharp.flip(-1), blurred.flip(-1), rgb.flip(-1))
+            s, b, r = (
+                (sharp, blurred, rgb)
+                if not flip
+                else (sharp.flip(-1), blurred.flip(-1), rgb.flip(-1))
+            )
             mask = torch.ones(1, SIZE, SIZE)
             mask[0, 0, :4] = 0.0  # a few invalid target pixels
-            self.items.append({
-                "rgb": (r + 0.02 * torch.rand(r.shape, generator=gen)).clamp(0, 1),
-                "depth_lr_up_norm": b[None].clone(),
-                "depth_hr_norm": s[None].clone(),
-                "mask_valid": mask,
-                "depth_range": torch.tensor([1.0, 2.0]),
-                "scale": torch.tensor(4.0),
-            })
+            self.items.append(
+                {
+                    "rgb": (r + 0.02 * torch.rand(r.shape, generator=gen)).clamp(0, 1),
+                    "depth_lr_up_norm": b[None].clone(),
+                    "depth_hr_norm": s[None].clone(),
+                    "mask_valid": mask,
+                    "depth_range": torch.tensor([1.0, 2.0]),
+                    "scale": torch.tensor(4.0),
+                }
+            )
 
     def __len__(self) -> int:
         return len(self.items)
@@ -57,9 +62,20 @@ class FixedBatch(Dataset[dict[str, torch.Tensor]]):
 
 def tiny_config(**overrides: Any) -> TrainConfig:
     base: dict[str, Any] = dict(
-        variant="test", val=ValConfig(set=""), steps=40, batch_size=2, lr=3e-3,
-        warmup_steps=0, schedule="constant", grad_clip=5.0, val_every=0, log_every=1,
-        checkpoint_every=5, device="cpu", threads=2, mde_weight=0.5,
+        variant="test",
+        val=ValConfig(set=""),
+        steps=40,
+        batch_size=2,
+        lr=3e-3,
+        warmup_steps=0,
+        schedule="constant",
+        grad_clip=5.0,
+        val_every=0,
+        log_every=1,
+        checkpoint_every=5,
+        device="cpu",
+        threads=2,
+        mde_weight=0.5,
     )
     base.update(overrides)
     return TrainConfig(**base)
@@ -85,8 +101,13 @@ def test_validation_keeps_best_checkpoint(tmp_path: Path) -> None:
         value = next(scores)
         return {"rmse": value, "mae": value / 2}
 
-    result = train(tiny_config(steps=6, val_every=2), tmp_path, dataset=FixedBatch(),
-                   validator=validator, progress=False)
+    result = train(
+        tiny_config(steps=6, val_every=2),
+        tmp_path,
+        dataset=FixedBatch(),
+        validator=validator,
+        progress=False,
+    )
     assert result.best_score == pytest.approx(0.2)
     best = load_checkpoint(tmp_path / "best.pt")
     assert best["metadata"]["step"] == 4
@@ -132,8 +153,15 @@ def test_schedule_estimate_fits_the_budget() -> None:
 
 
 def test_time_budget_shortens_the_schedule_and_ends_saved(tmp_path: Path) -> None:
-    config = tiny_config(steps=100_000, time_budget_s=6.0, schedule="cosine", warmup_steps=5,
-                         min_lr_ratio=0.1, log_every=1, checkpoint_every=1000)
+    config = tiny_config(
+        steps=100_000,
+        time_budget_s=6.0,
+        schedule="cosine",
+        warmup_steps=5,
+        min_lr_ratio=0.1,
+        log_every=1,
+        checkpoint_every=1000,
+    )
     t0 = time.perf_counter()
     result = train(config, tmp_path, dataset=SlowBatch(), progress=False)
     wall = time.perf_counter() - t0
@@ -155,15 +183,20 @@ def test_init_checkpoint_fine_tunes_from_its_weights(tmp_path: Path) -> None:
     config = tiny_config(steps=3, lr=1e-9, init_checkpoint=str(tmp_path / "a" / "last.pt"))
     tuned = train(config, tmp_path / "b", dataset=FixedBatch(), progress=False)
     # with a ~0 learning rate the loss continues where the first run ended, not from scratch
-    fresh = train(tiny_config(steps=3, lr=1e-9), tmp_path / "c", dataset=FixedBatch(),
-                  progress=False)
+    fresh = train(
+        tiny_config(steps=3, lr=1e-9), tmp_path / "c", dataset=FixedBatch(), progress=False
+    )
     assert tuned.losses[0] < 0.8 * fresh.losses[0], (tuned.losses, fresh.losses)
     assert abs(tuned.losses[0] - first.losses[-1]) < 0.2 * first.losses[-1]
     meta = load_model(tmp_path / "b" / "last.pt").metadata
     assert meta["train_config"]["init_checkpoint"].endswith("last.pt")
     with pytest.raises(Exception, match="variant"):
-        train(tiny_config(variant="lite", init_checkpoint=str(tmp_path / "a" / "last.pt")),
-              tmp_path / "d", dataset=FixedBatch(), progress=False)
+        train(
+            tiny_config(variant="lite", init_checkpoint=str(tmp_path / "a" / "last.pt")),
+            tmp_path / "d",
+            dataset=FixedBatch(),
+            progress=False,
+        )
 
 
 def test_resume_without_state_fails(tmp_path: Path) -> None:
@@ -197,8 +230,13 @@ def _free_port() -> int:
 
 def test_ddp_world_size_one_like_torchrun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The torchrun environment (RANK, WORLD_SIZE, ...) starts a gloo group and wraps in DDP."""
-    for key, value in {"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "1",
-                       "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(_free_port())}.items():
+    for key, value in {
+        "RANK": "0",
+        "LOCAL_RANK": "0",
+        "WORLD_SIZE": "1",
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": str(_free_port()),
+    }.items():
         monkeypatch.setenv(key, value)
     result = train(tiny_config(steps=2), tmp_path, dataset=FixedBatch(), progress=False)
     assert result.step == 2 and all(math.isfinite(v) for v in result.losses)
@@ -207,8 +245,9 @@ def test_ddp_world_size_one_like_torchrun(tmp_path: Path, monkeypatch: pytest.Mo
     # the group the trainer created is destroyed again
     assert not dist.is_initialized()
     # the DDP-wrapped model was unwrapped before saving: keys have no "module." prefix
-    assert not any(k.startswith("module.") for k in load_checkpoint(tmp_path / "last.pt")
-                   ["state_dict"])
+    assert not any(
+        k.startswith("module.") for k in load_checkpoint(tmp_path / "last.pt")["state_dict"]
+    )
 
 
 def test_validation_with_the_sensor_model_scores_clean_and_noisy_lr(tmp_path: Path) -> None:
@@ -224,14 +263,16 @@ def test_validation_with_the_sensor_model_scores_clean_and_noisy_lr(tmp_path: Pa
     y, x = np.mgrid[0:48, 0:64]
     for i in range(2):
         depth_mm = 1000 + 8 * x + 4 * y + 400 * (x > 30 + 4 * i)
-        Image.fromarray(depth_mm.astype(np.uint16)).save(tmp_path / "set" / "depth" /
-                                                         f"2020010{i}120000.png")
+        Image.fromarray(depth_mm.astype(np.uint16)).save(
+            tmp_path / "set" / "depth" / f"2020010{i}120000.png"
+        )
         rgb = np.stack([(x * 4) % 256, (y * 5) % 256, 128 + 0 * x], -1).astype(np.uint8)
         Image.fromarray(rgb).save(tmp_path / "set" / "rgb" / f"2020010{i}120000.png")
     sensor = tmp_path / "sensor.yaml"
     sensor.write_text("noise_a_m: 0.02\nnoise_b_per_m: 0.0\n")
-    config = ValConfig(set=str(tmp_path / "set"), split="all", scales=(4.0,), crop=2,
-                       sensor_model=str(sensor))
+    config = ValConfig(
+        set=str(tmp_path / "set"), split="all", scales=(4.0,), crop=2, sensor_model=str(sensor)
+    )
     validator = build_validator(config, torch.device("cpu"))
     model = create_model("test").eval()
     with torch.no_grad():
@@ -241,7 +282,9 @@ def test_validation_with_the_sensor_model_scores_clean_and_noisy_lr(tmp_path: Pa
     assert metrics["rmse"] == pytest.approx((metrics["rmse_x4"] + metrics["rmse_noisy_x4"]) / 2)
     with torch.no_grad():
         assert validator(model) == metrics  # seeded: the same noisy LR every time
-    clean = build_validator(ValConfig(set=str(tmp_path / "set"), split="all", scales=(4.0,),
-                                      crop=2), torch.device("cpu"))
+    clean = build_validator(
+        ValConfig(set=str(tmp_path / "set"), split="all", scales=(4.0,), crop=2),
+        torch.device("cpu"),
+    )
     with torch.no_grad():
         assert set(clean(model)) == {"rmse", "mae", "rmse_x4"}

@@ -163,8 +163,9 @@ class CudaPythonMemory:
 
     def device_name(self) -> str:
         """The GPU's name."""
-        prop = self._check(self._rt.cudaGetDeviceProperties(self._device_id),
-                           "cudaGetDeviceProperties")[0]
+        prop = self._check(
+            self._rt.cudaGetDeviceProperties(self._device_id), "cudaGetDeviceProperties"
+        )[0]
         name = prop.name
         return name.decode(errors="replace").rstrip("\x00") if isinstance(name, bytes) else name
 
@@ -188,14 +189,22 @@ class CudaPythonMemory:
     def htod(self, device_ptr: int, host: np.ndarray) -> None:
         """``cudaMemcpyAsync`` host -> device."""
         kind = self._rt.cudaMemcpyKind.cudaMemcpyHostToDevice
-        self._check(self._rt.cudaMemcpyAsync(device_ptr, host.ctypes.data, host.nbytes, kind,
-                                             self._stream), "cudaMemcpyAsync")
+        self._check(
+            self._rt.cudaMemcpyAsync(
+                device_ptr, host.ctypes.data, host.nbytes, kind, self._stream
+            ),
+            "cudaMemcpyAsync",
+        )
 
     def dtoh(self, host: np.ndarray, device_ptr: int) -> None:
         """``cudaMemcpyAsync`` device -> host."""
         kind = self._rt.cudaMemcpyKind.cudaMemcpyDeviceToHost
-        self._check(self._rt.cudaMemcpyAsync(host.ctypes.data, device_ptr, host.nbytes, kind,
-                                             self._stream), "cudaMemcpyAsync")
+        self._check(
+            self._rt.cudaMemcpyAsync(
+                host.ctypes.data, device_ptr, host.nbytes, kind, self._stream
+            ),
+            "cudaMemcpyAsync",
+        )
 
     def synchronize(self) -> None:
         """``cudaStreamSynchronize``."""

@@ -118,5 +118,6 @@ def read_sidecar(engine_path: Path) -> tuple[EngineKey, dict[str, str], Path]:
         key = EngineKey(**data["key"])
         return key, dict(data["metadata"]), Path(data["onnx"])
     except (ValueError, KeyError, TypeError) as err:
-        raise BackendError(f"engine sidecar {path} is malformed ({err}); rebuild the engine") \
-            from err
+        raise BackendError(
+            f"engine sidecar {path} is malformed ({err}); rebuild the engine"
+        ) from err

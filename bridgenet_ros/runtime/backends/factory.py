@@ -106,13 +106,17 @@ def choose_auto(
         providers = ort_providers()
         if "CUDAExecutionProvider" in providers:
             return AutoChoice(
-                "onnxruntime", onnx_path, {"device": "cuda"},
+                "onnxruntime",
+                onnx_path,
+                {"device": "cuda"},
                 f"{'; '.join(tried)}; onnxruntime offers CUDAExecutionProvider",
             )
         tried.append("onnxruntime-CUDA: CUDAExecutionProvider not available")
         if "CPUExecutionProvider" in providers:
             return AutoChoice(
-                "onnxruntime", onnx_path, {"device": "cpu"},
+                "onnxruntime",
+                onnx_path,
+                {"device": "cpu"},
                 f"{'; '.join(tried)}; using onnxruntime on the CPU",
             )
         tried.append("onnxruntime: not installed")

@@ -51,8 +51,18 @@ class TensorRTBackend:
         BackendError: if TensorRT or a CUDA binding is missing, or the engine is unusable.
     """
 
-    OPTIONS = frozenset({"fp16", "cache_dir", "allow_build", "force", "workspace_mb", "input_hw",
-                         "cuda_api", "device_id"})
+    OPTIONS = frozenset(
+        {
+            "fp16",
+            "cache_dir",
+            "allow_build",
+            "force",
+            "workspace_mb",
+            "input_hw",
+            "cuda_api",
+            "device_id",
+        }
+    )
 
     def __init__(
         self,
@@ -75,14 +85,22 @@ class TensorRTBackend:
         gpu = cuda.device_name()
         path = Path(model_path)
         cache = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE_DIR
-        build = dict(cache_dir=cache, gpu_name=gpu, input_hw=input_hw, fp16=fp16,
-                     workspace_mb=workspace_mb, force=force, allow_build=allow_build)
+        build = dict(
+            cache_dir=cache,
+            gpu_name=gpu,
+            input_hw=input_hw,
+            fp16=fp16,
+            workspace_mb=workspace_mb,
+            force=force,
+            allow_build=allow_build,
+        )
         if path.suffix == ".engine":
             if not path.is_file():
                 raise BackendError(f"engine file {path} does not exist")
             key, _, onnx_path = read_sidecar(path)
-            wanted = EngineKey(key.model_sha256, key.precision, key.height, key.width,
-                               str(trt.__version__), gpu)
+            wanted = EngineKey(
+                key.model_sha256, key.precision, key.height, key.width, str(trt.__version__), gpu
+            )
             if key != wanted or force:
                 problems = ", ".join(key.mismatches(wanted)) or "--force"
                 if not allow_build:
@@ -95,8 +113,9 @@ class TensorRTBackend:
                         f"engine {path} does not match this system ({problems}) and its ONNX "
                         f"{onnx_path} is gone: export it again and run `bridgenet build-engine`"
                     )
-                LOGGER.warning("engine %s is stale (%s): rebuilding from %s", path, problems,
-                               onnx_path)
+                LOGGER.warning(
+                    "engine %s is stale (%s): rebuilding from %s", path, problems, onnx_path
+                )
                 build.update(input_hw=(key.height, key.width), fp16=key.precision == "fp16")
                 path = ensure_engine(onnx_path, **build)  # type: ignore[arg-type]
         else:
@@ -153,8 +172,15 @@ class TensorRTBackend:
         missing = {"rgb", "depth_lr_up_norm", "depth_sr_norm"} - set(names)
         if missing:
             raise BackendError(f"engine {self.engine_path} lacks tensors {sorted(missing)}")
-        LOGGER.info("tensorrt backend: %s (%s, %dx%d, TensorRT %s, %s)", self.engine_path,
-                    self.meta.precision, height, width, trt.__version__, cuda.api)
+        LOGGER.info(
+            "tensorrt backend: %s (%s, %dx%d, TensorRT %s, %s)",
+            self.engine_path,
+            self.meta.precision,
+            height,
+            width,
+            trt.__version__,
+            cuda.api,
+        )
 
     def infer(
         self, rgb: np.ndarray, depth_lr_up_norm: np.ndarray
@@ -164,8 +190,10 @@ class TensorRTBackend:
         cuda = self._cuda
         if cuda is None:
             raise BackendError("tensorrt backend is closed")
-        feeds = {"rgb": np.ascontiguousarray(rgb),
-                 "depth_lr_up_norm": np.ascontiguousarray(depth_lr_up_norm)}
+        feeds = {
+            "rgb": np.ascontiguousarray(rgb),
+            "depth_lr_up_norm": np.ascontiguousarray(depth_lr_up_norm),
+        }
         cuda.activate()
         try:
             for name, ptr in self._inputs.items():

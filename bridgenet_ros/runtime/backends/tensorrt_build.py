@@ -80,8 +80,9 @@ def onnx_metadata(onnx_path: Path) -> dict[str, str]:
     try:
         import onnx
     except ImportError as err:
-        raise BackendError("reading ONNX metadata needs the onnx package: pip install onnx") \
-            from err
+        raise BackendError(
+            "reading ONNX metadata needs the onnx package: pip install onnx"
+        ) from err
     try:
         proto = onnx.load(str(onnx_path), load_external_data=False)
     except Exception as err:
@@ -148,8 +149,14 @@ def build_engine(
     cache_bytes = timing_cache.read_bytes() if timing_cache and timing_cache.is_file() else b""
     cache = config.create_timing_cache(cache_bytes)
     config.set_timing_cache(cache, False)
-    LOGGER.info("building TensorRT %s engine %dx%d (%s) from %s", trt.__version__, height,
-                width, "fp16" if fp16 or meta.precision == "fp16" else "fp32", onnx_path)
+    LOGGER.info(
+        "building TensorRT %s engine %dx%d (%s) from %s",
+        trt.__version__,
+        height,
+        width,
+        "fp16" if fp16 or meta.precision == "fp16" else "fp32",
+        onnx_path,
+    )
     serialized = builder.build_serialized_network(network, config)
     if serialized is None:
         raise ExportError(
@@ -211,8 +218,14 @@ def ensure_engine(
             f"{meta.stride}"
         )
     precision = "fp16" if fp16 or meta.precision == "fp16" else "fp32"
-    key = EngineKey(file_sha256(onnx_path), precision, int(input_hw[0]), int(input_hw[1]),
-                    str(trt.__version__), gpu_name)
+    key = EngineKey(
+        file_sha256(onnx_path),
+        precision,
+        int(input_hw[0]),
+        int(input_hw[1]),
+        str(trt.__version__),
+        gpu_name,
+    )
     engine_path = cache_dir / key.file_name(onnx_path.stem)
     if engine_path.is_file() and not force:
         try:
@@ -223,8 +236,9 @@ def ensure_engine(
             if cached_key == key:
                 LOGGER.info("using cached TensorRT engine %s", engine_path)
                 return engine_path
-            LOGGER.warning("cached engine %s is stale: %s", engine_path,
-                           ", ".join(cached_key.mismatches(key)))
+            LOGGER.warning(
+                "cached engine %s is stale: %s", engine_path, ", ".join(cached_key.mismatches(key))
+            )
     if not allow_build:
         raise BackendError(
             f"no valid TensorRT engine for {onnx_path} ({precision}, {input_hw[0]}x{input_hw[1]},"
@@ -232,9 +246,14 @@ def ensure_engine(
             "run `bridgenet build-engine` or allow building"
         )
     cache_dir.mkdir(parents=True, exist_ok=True)
-    data = build_engine(onnx_path, input_hw=(int(input_hw[0]), int(input_hw[1])), fp16=fp16,
-                        workspace_mb=workspace_mb, timing_cache=cache_dir / "timing.cache",
-                        meta=meta)
+    data = build_engine(
+        onnx_path,
+        input_hw=(int(input_hw[0]), int(input_hw[1])),
+        fp16=fp16,
+        workspace_mb=workspace_mb,
+        timing_cache=cache_dir / "timing.cache",
+        meta=meta,
+    )
     tmp = engine_path.with_name(f"{engine_path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)
     tmp.replace(engine_path)

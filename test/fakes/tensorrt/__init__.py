@@ -115,8 +115,10 @@ class OnnxParser:
         proto = onnx.load(model)
 
         def dims(value: Any) -> tuple[int, ...]:
-            return tuple(d.dim_value if d.HasField("dim_value") else -1
-                         for d in value.type.tensor_type.shape.dim)
+            return tuple(
+                d.dim_value if d.HasField("dim_value") else -1
+                for d in value.type.tensor_type.shape.dim
+            )
 
         self.network.inputs = [ITensor(v.name, dims(v)) for v in proto.graph.input]
         self.network.outputs = [ITensor(v.name, dims(v)) for v in proto.graph.output]
@@ -234,9 +236,13 @@ class Builder:
                 shapes[tensor.name] = list(prof.shapes[tensor.name][1])
             else:
                 shapes[tensor.name] = list(tensor.shape)
-        engine = {"version": __version__, "onnx": network.onnx_path, "inputs": shapes,
-                  "outputs": [t.name for t in network.outputs],
-                  "fp16": int(getattr(BuilderFlag, "FP16", -1)) in config.flags}
+        engine = {
+            "version": __version__,
+            "onnx": network.onnx_path,
+            "inputs": shapes,
+            "outputs": [t.name for t in network.outputs],
+            "fp16": int(getattr(BuilderFlag, "FP16", -1)) in config.flags,
+        }
         built.append(engine)
         calls.append("build_serialized_network")
         return json.dumps(engine).encode()
@@ -285,10 +291,13 @@ class IExecutionContext:
         unset = [n for n in names if n not in self.addresses]
         if unset or len(self.input_shapes) != len(self.engine.data["inputs"]):
             raise RuntimeError(f"execute_async_v3 before shapes/addresses were set: {unset}")
-        feeds = {n: _device.read(self.addresses[n], self.input_shapes[n])
-                 for n in self.engine.data["inputs"]}
-        session = ort.InferenceSession(self.engine.data["onnx"],
-                                       providers=["CPUExecutionProvider"])
+        feeds = {
+            n: _device.read(self.addresses[n], self.input_shapes[n])
+            for n in self.engine.data["inputs"]
+        }
+        session = ort.InferenceSession(
+            self.engine.data["onnx"], providers=["CPUExecutionProvider"]
+        )
         outs = session.run(self.engine.data["outputs"], feeds)
         for name, value in zip(self.engine.data["outputs"], outs):
             _device.write(self.addresses[name], value)
