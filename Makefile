@@ -11,7 +11,7 @@ COMPAT_VENV ?= .venv-compat
 # robot-side tests that need neither torch nor rclpy
 COMPAT_TESTS := test/runtime/test_pipeline.py test/runtime/test_fill.py \
 	test/runtime/test_camera.py test/runtime/test_config.py test/core/test_resize.py \
-	test/core/test_normalize_padding.py test/ros/test_codec.py test/ros/test_pairing.py
+	test/core/test_normalize_padding.py test/stream/test_codec.py test/stream/test_pairing.py
 
 .PHONY: venv test test-compat demo lint bench-model clean-venv
 

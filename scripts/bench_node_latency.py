@@ -70,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     from rclpy.qos import QoSProfile, ReliabilityPolicy
     from sensor_msgs.msg import Image
 
-    from bridgenet_ros.ros.codec import array_to_image_fields
+    from bridgenet_ros.stream.codec import array_to_image_fields
+    from bridgenet_ros.stream.stamps import ns_to_sec_nanosec, stamp_to_ns
 
     hw = (args.height, args.width)
     tmp = tempfile.TemporaryDirectory(prefix="bench_node_")
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     def on_output(msg: Image) -> None:
         now = client.get_clock().now().nanoseconds
         with cond:
-            arrivals[msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec] = now
+            arrivals[stamp_to_ns(msg.header.stamp)] = now
             cond.notify_all()
 
     def on_diag(msg: DiagnosticArray) -> None:
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def message(fields: Any, stamp_ns: int) -> Image:
         msg = Image()
-        msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(stamp_ns, 1_000_000_000)
+        msg.header.stamp.sec, msg.header.stamp.nanosec = ns_to_sec_nanosec(stamp_ns)
         msg.header.frame_id = "camera_color_optical_frame"
         msg.height, msg.width, msg.encoding = fields.height, fields.width, fields.encoding
         msg.is_bigendian, msg.step, msg.data = fields.is_bigendian, fields.step, fields.data

@@ -42,7 +42,7 @@ def main() -> int:
     from bridgenet_ros.bench.offline import run_offline_bench
     from bridgenet_ros.bench.sources import open_frame_source
     from bridgenet_ros.cli.demo import resolve_demo_model
-    from bridgenet_ros.ros.params import NodeConfig
+    from bridgenet_ros.stream.params import NodeConfig
 
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:

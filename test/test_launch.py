@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bridgenet_ros.ros.params import PARAMETERS, NodeConfig
+from bridgenet_ros.stream.params import PARAMETERS, NodeConfig
 
 REPO = Path(__file__).resolve().parents[1]
 LAUNCH = REPO / "launch" / "sr.launch.py"

@@ -189,8 +189,10 @@ def write_bag(
     try:
         writer = Writer(path, version=9, storage_plugin=plugin)
         writer.open()
-    except WriterError as err:
-        raise DataError(f"cannot create bag {path}: {err}") from err
+    except (WriterError, OSError) as err:
+        raise DataError(
+            f"cannot create bag {path}: {type(err).__name__}: {err}; choose a writable path"
+        ) from err
     try:
         conns = {
             name: writer.add_connection(topic, msgtype, typestore=ts)

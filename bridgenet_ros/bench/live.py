@@ -22,6 +22,7 @@ from bridgenet_ros.bench.bag_reader import BagSource
 from bridgenet_ros.bench.stats import latency_summary, rate_and_jitter
 from bridgenet_ros.bench.topics import CAMERA_INFO_TYPE, OUTPUT_SR_TOPIC, BagTopics
 from bridgenet_ros.errors import ConfigError, DataError
+from bridgenet_ros.stream.stamps import stamp_to_ns
 
 __all__ = ["LiveOptions", "run_live_bench"]
 
@@ -129,7 +130,7 @@ def run_live_bench(bag: str | Path, options: LiveOptions | None = None) -> dict[
 
     def on_output(msg: Any) -> None:
         now = time.monotonic()
-        stamp_ns = int(msg.header.stamp.sec) * 1_000_000_000 + int(msg.header.stamp.nanosec)
+        stamp_ns = stamp_to_ns(msg.header.stamp)
         with lock:
             received.append((stamp_ns, now))
 

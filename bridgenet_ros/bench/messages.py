@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
 """rosbags message objects for images and camera infos, built with the node's own codec.
 
-Images are converted by :mod:`bridgenet_ros.ros.codec` (the code the node uses), then wrapped in
+Images are converted by :mod:`bridgenet_ros.stream.codec` (the code the node uses), then wrapped in
 the rosbags typestore's ``sensor_msgs/msg/Image`` dataclass and serialized to CDR, the format
-rosbag2 stores and DDS sends. No ROS installation is needed.
+rosbag2 stores and DDS sends. The builders take another type store (``store``) to make ROS 1
+messages for a ROS 1 output bag (their ``Header`` has a ``seq`` field). No ROS installation is
+needed.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from typing import Any
 
 import numpy as np
 
-from bridgenet_ros.bench.topics import CAMERA_INFO_TYPE, IMAGE_TYPE
+from bridgenet_ros.stream.codec import CAMERA_INFO_TYPE, IMAGE_TYPE, ImageFields
+from bridgenet_ros.stream.stamps import ns_to_sec_nanosec, stamp_to_ns
 
 __all__ = [
     "camera_info_msg",
     "decode_image",
     "image_msg",
+    "image_msg_from_fields",
+    "scaled_camera_info_msg",
     "ns_to_stamp",
     "serialize",
     "stamp_to_ns",
@@ -34,20 +39,18 @@ def typestore() -> Any:
     return get_typestore(Stores.ROS2_JAZZY)
 
 
-def ns_to_stamp(stamp_ns: int) -> Any:
+def ns_to_stamp(stamp_ns: int, store: Any = None) -> Any:
     """``builtin_interfaces/msg/Time`` for a time in integer nanoseconds."""
-    time_cls = typestore().types["builtin_interfaces/msg/Time"]
-    return time_cls(sec=int(stamp_ns // 1_000_000_000), nanosec=int(stamp_ns % 1_000_000_000))
+    time_cls = (store or typestore()).types["builtin_interfaces/msg/Time"]
+    sec, nanosec = ns_to_sec_nanosec(stamp_ns)
+    return time_cls(sec=sec, nanosec=nanosec)
 
 
-def stamp_to_ns(stamp: Any) -> int:
-    """Integer nanoseconds of a ``builtin_interfaces/msg/Time`` (rosbags or rclpy)."""
-    return int(stamp.sec) * 1_000_000_000 + int(stamp.nanosec)
-
-
-def _header(stamp_ns: int, frame_id: str) -> Any:
-    header_cls = typestore().types["std_msgs/msg/Header"]
-    return header_cls(stamp=ns_to_stamp(stamp_ns), frame_id=frame_id)
+def _header(stamp_ns: int, frame_id: str, store: Any = None) -> Any:
+    header_cls = (store or typestore()).types["std_msgs/msg/Header"]
+    fields = getattr(header_cls, "__dataclass_fields__", {})
+    extra = {"seq": 0} if "seq" in fields else {}  # ROS 1 headers carry a sequence number
+    return header_cls(stamp=ns_to_stamp(stamp_ns, store), frame_id=frame_id, **extra)
 
 
 def image_msg(array: np.ndarray, encoding: str, stamp_ns: int, frame_id: str) -> Any:
@@ -63,12 +66,18 @@ def image_msg(array: np.ndarray, encoding: str, stamp_ns: int, frame_id: str) ->
     Returns:
         The message object (serialize it with :func:`serialize`).
     """
-    from bridgenet_ros.ros.codec import array_to_image_fields
+    from bridgenet_ros.stream.codec import array_to_image_fields
 
-    fields = array_to_image_fields(array, encoding)
-    image_cls = typestore().types[IMAGE_TYPE]
+    return image_msg_from_fields(array_to_image_fields(array, encoding), stamp_ns, frame_id)
+
+
+def image_msg_from_fields(
+    fields: ImageFields, stamp_ns: int, frame_id: str, store: Any = None
+) -> Any:
+    """A rosbags ``sensor_msgs/msg/Image`` from encoded fields (``store``: default Jazzy)."""
+    image_cls = (store or typestore()).types[IMAGE_TYPE]
     return image_cls(
-        header=_header(stamp_ns, frame_id),
+        header=_header(stamp_ns, frame_id, store),
         height=fields.height,
         width=fields.width,
         encoding=fields.encoding,
@@ -110,6 +119,41 @@ def camera_info_msg(k: np.ndarray, height: int, width: int, stamp_ns: int, frame
     )
 
 
+def scaled_camera_info_msg(
+    source: Any, intrinsics: Any, stamp_ns: int, frame_id: str, store: Any = None
+) -> Any:
+    """``depth_sr/camera_info`` as the node publishes it: ``source`` with scaled size, K and P.
+
+    Args:
+        source: the colour ``CameraInfo`` of the pair (rosbags message of the input bag).
+        intrinsics: :class:`~bridgenet_ros.runtime.camera.CameraIntrinsics` of the output grid.
+        stamp_ns: header stamp (the colour image's).
+        frame_id: header frame id (the colour image's).
+        store: type store of the output bag (default: Jazzy).
+    """
+    types = (store or typestore()).types
+    same_size = (intrinsics.height, intrinsics.width) == (int(source.height), int(source.width))
+    roi_cls = types["sensor_msgs/msg/RegionOfInterest"]
+    roi = (
+        source.roi
+        if same_size
+        else roi_cls(x_offset=0, y_offset=0, height=0, width=0, do_rectify=False)
+    )
+    return types[CAMERA_INFO_TYPE](
+        header=_header(stamp_ns, frame_id, store),
+        height=int(intrinsics.height),
+        width=int(intrinsics.width),
+        distortion_model=str(source.distortion_model),
+        d=np.asarray(source.d, dtype=np.float64),
+        k=np.asarray(intrinsics.k, dtype=np.float64).reshape(9),
+        r=np.asarray(source.r, dtype=np.float64).reshape(9),
+        p=np.asarray(intrinsics.p, dtype=np.float64).reshape(12),
+        binning_x=int(source.binning_x),
+        binning_y=int(source.binning_y),
+        roi=roi,
+    )
+
+
 def serialize(message: Any, msgtype: str) -> bytes:
     """CDR bytes of a rosbags message object (what rosbag2 stores and DDS sends)."""
     return bytes(typestore().serialize_cdr(message, msgtype))
@@ -120,7 +164,7 @@ def decode_image(message: Any, kind: str) -> np.ndarray:
 
     Args:
         message: a deserialized ``sensor_msgs/msg/Image`` (rosbags or rclpy).
-        kind: ``rgb`` (any colour encoding) or ``depth`` (``16UC1`` mm / ``32FC1`` m).
+        kind: ``rgb`` (any colour encoding) or ``depth`` (``16UC1``/``mono16`` mm, ``32FC1`` m).
 
     Returns:
         ``(H, W, 3)`` uint8 RGB for ``rgb``; ``(H, W)`` float32 metres for ``depth``.
@@ -129,7 +173,7 @@ def decode_image(message: Any, kind: str) -> np.ndarray:
         DataError: (the codec's ``ImageCodecError``) unsupported encoding, zero size or a
             ``data`` length that does not match ``step x height``.
     """
-    from bridgenet_ros.ros.codec import decode_depth_m, decode_rgb
+    from bridgenet_ros.stream.codec import decode_depth_m, decode_rgb
 
     if kind == "rgb":
         return decode_rgb(message)

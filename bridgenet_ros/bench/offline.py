@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
 """The offline bench end to end: build the node's pipeline, replay, write the report.
 
-The pipeline is built from a :class:`bridgenet_ros.ros.params.NodeConfig` by the node's own
-:func:`bridgenet_ros.ros.pipeline_factory.build_pipeline` (rclpy-free), so offline results
+The pipeline is built from a :class:`bridgenet_ros.stream.params.NodeConfig` by the node's own
+:func:`bridgenet_ros.stream.pipeline_factory.build_pipeline` (rclpy-free), so offline results
 describe what the node runs.
-Pairing uses the node's ``sync_queue_size`` and ``sync_slop``.
+Pairing uses the node's ``sync_queue_size`` and ``sync_slop`` (``bench --sync-slop`` sets the
+latter) and its ``max_input_pixels``; frames go through the node's
+:class:`~bridgenet_ros.stream.frame_stream.FrameStream`.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def run_offline_bench(
     """Replay ``bag`` through the node's pipeline and write the report.
 
     Args:
-        bag: input rosbag2.
+        bag: input rosbag2 directory or ROS 1 ``.bag`` file.
         node_config: a ``NodeConfig`` (model, backend, model size, pairing, depth limits).
         report_dir: folder for report.json/.md and pictures; ``None`` writes nothing.
         topics: input topics (defaults: what ``make-bag`` writes).
@@ -54,7 +56,7 @@ def run_offline_bench(
         A :class:`BenchRun`.
     """
     from bridgenet_ros.bench.report import build_report, write_report
-    from bridgenet_ros.ros.pipeline_factory import build_pipeline
+    from bridgenet_ros.stream.pipeline_factory import build_pipeline
 
     pipeline, model_path, reason = build_pipeline(node_config)
     try:
@@ -65,6 +67,7 @@ def run_offline_bench(
                 topics=topics or BagTopics(),
                 sync_queue_size=node_config.sync_queue_size,
                 sync_slop_s=node_config.sync_slop,
+                max_input_pixels=node_config.max_input_pixels,
                 out_bag=Path(out_bag) if out_bag is not None else None,
                 samples=samples,
             ),

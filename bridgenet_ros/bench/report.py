@@ -13,7 +13,7 @@ Schema of ``report.json`` (times in ms, errors in metres, ``null`` where not mea
      "pipeline_bound_fps": 1000 / mean(preprocess + inference + postprocess),
      "machinery_ratio": throughput / pipeline bound (what the replay machinery costs),
      "pairs": {"made", "dropped", "rgb_messages", "depth_messages"},
-     "skipped": {reason: count}, "peak_memory_mb": x,
+     "skipped": {reason: count}, "warnings": {reason: count}, "peak_memory_mb": x,
      "accuracy": {"rmse_m", "mae_m", "bicubic_rmse_m", "bicubic_mae_m", "frames"} | null,
      "per_frame": [{"index", "stamp_ns", "latency_ms", stage..., "rmse_m", ...}],
      "runtime_config": {...}, "files": {name: path}}
@@ -124,6 +124,7 @@ def build_report(
             "gt_messages": result.gt_messages,
         },
         "skipped": dict(result.skipped),
+        "warnings": dict(result.warnings),
         "peak_memory_mb": result.peak_rss_mb,
         "accuracy": accuracy,
         "per_frame": [
@@ -176,6 +177,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     ]
     if report.get("skipped"):
         lines.append(f"- skipped: {report['skipped']}")
+    if report.get("warnings"):
+        lines.append(f"- warnings (counted, frames still processed): {report['warnings']}")
     lines += [
         "",
         "## Latency (ms)",

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bridgenet_ros.stream.codec import CAMERA_INFO_TYPE, IMAGE_TYPE
+
 __all__ = [
     "CAMERA_INFO_TYPE",
     "IMAGE_TYPE",
     "OUTPUT_MDE_TOPIC",
+    "OUTPUT_SR_INFO_TOPIC",
     "OUTPUT_SR_TOPIC",
     "BagTopics",
 ]
 
-IMAGE_TYPE = "sensor_msgs/msg/Image"
-CAMERA_INFO_TYPE = "sensor_msgs/msg/CameraInfo"
-
 #: output topics the bench writes into ``--out-bag`` (and the node publishes at the root namespace)
 OUTPUT_SR_TOPIC = "/depth_sr/image"
+OUTPUT_SR_INFO_TOPIC = "/depth_sr/camera_info"
 OUTPUT_MDE_TOPIC = "/depth_mde/image"
 
 
@@ -32,7 +33,7 @@ class BagTopics:
     Attributes:
         rgb: colour image (``rgb8`` / ``bgr8`` / ...).
         rgb_info: colour ``CameraInfo``.
-        depth: low-resolution depth (``16UC1`` mm or ``32FC1`` m).
+        depth: low-resolution depth (``16UC1``/``mono16`` mm or ``32FC1`` m).
         depth_info: depth ``CameraInfo``.
         gt: full-resolution ground-truth depth (``32FC1`` m), only in evaluation bags.
     """

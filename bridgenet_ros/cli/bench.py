@@ -1,19 +1,25 @@
 # SPDX-License-Identifier: Apache-2.0
-"""``bridgenet bench``: replay a rosbag2 through the node's pipeline and report speed/accuracy.
+"""``bridgenet bench``: replay a bag through the node's pipeline and report speed/accuracy.
 
-Offline by default (rosbags only, no ROS); ``--live`` plays the bag to a running node with rclpy
-and measures end-to-end latency from the output header stamps.
+Bags: rosbag2 directories (sqlite3 or MCAP) and ROS 1 ``.bag`` files (rosbags reads both).
+Offline by default (rosbags only, no ROS), through the node's own per-frame
+:class:`~bridgenet_ros.stream.frame_stream.FrameStream`; ``--live`` plays the bag to a running
+node with rclpy and measures end-to-end latency from the output header stamps.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
-HELP = "benchmark a rosbag2 offline (pairing + pipeline) or live against a running node"
+HELP = (
+    "benchmark a bag (rosbag2 or ROS 1) offline through the node's stream, or live against a "
+    "running node"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +27,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from bridgenet_ros.bench.topics import OUTPUT_SR_TOPIC, BagTopics
 
     topics = BagTopics()
-    parser.add_argument("--bag", required=True, help="input rosbag2 directory (sqlite3 or MCAP)")
+    parser.add_argument(
+        "--bag",
+        required=True,
+        help="input bag: a rosbag2 directory (sqlite3 or MCAP) or a ROS 1 .bag file",
+    )
     parser.add_argument(
         "--model",
         default=None,
@@ -39,12 +49,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--depth-topic", default=topics.depth, help=f"default {topics.depth}")
     parser.add_argument("--gt-topic", default=topics.gt, help=f"default {topics.gt}")
     parser.add_argument(
+        "--rgb-info-topic",
+        default=topics.rgb_info,
+        help=f"colour camera_info, scaled into depth_sr/camera_info (default {topics.rgb_info})",
+    )
+    parser.add_argument(
+        "--depth-info-topic",
+        default=topics.depth_info,
+        help=f"depth camera_info, for registration (default {topics.depth_info})",
+    )
+    parser.add_argument(
+        "--sync-slop",
+        type=float,
+        default=None,
+        help="largest RGB/depth stamp difference of a pair in seconds, as the node's sync_slop "
+        "parameter (default: the node's, 0.05); a real recording may need more",
+    )
+    parser.add_argument(
         "--report",
         default=None,
         help="report folder (report.json, report.md, PNGs); default runs/bench",
     )
     parser.add_argument(
-        "--out-bag", default=None, help="write the input bag plus depth_sr/depth_mde topics here"
+        "--out-bag",
+        default=None,
+        help="write the input bag plus depth_sr/image, depth_sr/camera_info and depth_mde/image "
+        "here (stamps, frame ids and camera_info kept; rosbag2 for a rosbag2 input, a ROS 1 "
+        ".bag for a ROS 1 input)",
     )
     parser.add_argument("--samples", type=int, default=4, help="frames in the contact sheet")
     parser.add_argument(
@@ -74,16 +105,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _node_config(args: argparse.Namespace) -> Any:
     from bridgenet_ros.errors import ConfigError
-    from bridgenet_ros.ros.params import NodeConfig
+    from bridgenet_ros.stream.params import NodeConfig
 
     if (args.model_height is None) != (args.model_width is None):
         raise ConfigError("give both --model-height and --model-width, or neither")
+    slop = {} if args.sync_slop is None else {"sync_slop": args.sync_slop}
     return NodeConfig(
         model_path=str(args.model) if args.model else "",
         backend=args.backend,
         model_height=args.model_height or 0,
         model_width=args.model_width or 0,
+        **slop,
     )
+
+
+def check_writable(path: Path, flag: str, *, folder: bool) -> None:
+    """Fail early, in one line, when an output path cannot be written.
+
+    Args:
+        path: the output (a folder to create/fill when ``folder``, else a path to create).
+        flag: the option name, for the message.
+        folder: ``path`` is a folder the command writes into (created if needed).
+
+    Raises:
+        ConfigError: the path (or its parent) cannot be created or written.
+    """
+    from bridgenet_ros.errors import ConfigError
+
+    target = path if folder else path.parent
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(
+            f"{flag} {path}: cannot create {target}: {err.strerror or err}; choose a writable path"
+        ) from err
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise ConfigError(f"{flag} {path}: {target} is not writable; choose a writable path")
 
 
 def print_summary(report: dict[str, Any], files: dict[str, Path]) -> None:
@@ -128,9 +185,18 @@ def run(args: argparse.Namespace) -> int:
 
     from bridgenet_ros.bench.topics import BagTopics
 
-    topics = BagTopics(rgb=args.rgb_topic, depth=args.depth_topic, gt=args.gt_topic)
+    topics = BagTopics(
+        rgb=args.rgb_topic,
+        depth=args.depth_topic,
+        gt=args.gt_topic,
+        rgb_info=args.rgb_info_topic,
+        depth_info=args.depth_info_topic,
+    )
     report_dir = Path(args.report) if args.report else Path("runs") / "bench"
     config = _node_config(args)
+    check_writable(report_dir, "--report", folder=True)
+    if args.out_bag and not args.live:
+        check_writable(Path(args.out_bag), "--out-bag", folder=False)
     if args.live:
         from bridgenet_ros.bench.live import LiveOptions, run_live_bench
 

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     from bridgenet_ros.bench.sources import open_frame_source
     from bridgenet_ros.cli.bench import print_summary
     from bridgenet_ros.errors import ConfigError
-    from bridgenet_ros.ros.params import NodeConfig
+    from bridgenet_ros.stream.params import NodeConfig
 
     if args.frames < 2:
         raise ConfigError(f"--frames must be >= 2, got {args.frames}")

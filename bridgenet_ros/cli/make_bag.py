@@ -56,10 +56,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the bag and print a summary."""
+    from pathlib import Path
+
     from tqdm import tqdm
 
     from bridgenet_ros.bench.bag_writer import BagWriteOptions, write_bag
     from bridgenet_ros.bench.sources import open_frame_source
+    from bridgenet_ros.cli.bench import check_writable
+
+    check_writable(Path(args.out), "--out", folder=False)
 
     source = open_frame_source(
         args.data,

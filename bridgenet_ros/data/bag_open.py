@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Opening a rosbag2 recording and finding its image topics: one place for both bag readers.
+"""Opening a bag (rosbag2 or ROS 1) and finding its image topics: one place for both bag readers.
 
 :class:`bridgenet_ros.bench.bag_reader.BagSource` (streaming replay) and
 :class:`bridgenet_ros.data.rosbag_source.RosbagRGBD` (training pairs) open bags with
@@ -14,18 +14,17 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from bridgenet_ros.errors import DataError
+from bridgenet_ros.stream.codec import IMAGE_TYPE
 
 __all__ = ["IMAGE_TYPE", "image_connections", "open_bag"]
 
-#: the only message type the readers decode
-IMAGE_TYPE = "sensor_msgs/msg/Image"
-
 
 def open_bag(path: str | Path) -> Any:
-    """Open a rosbag2 directory (or file) for reading.
+    """Open a rosbag2 directory (or file) or a ROS 1 ``.bag`` file for reading.
 
     Args:
-        path: the bag (a rosbag2 directory with ``metadata.yaml`` and ``.db3``/``.mcap`` files).
+        path: the bag (a rosbag2 directory with ``metadata.yaml`` and ``.db3``/``.mcap`` files,
+            or a ROS 1 ``.bag`` file).
 
     Returns:
         An opened ``rosbags.highlevel.AnyReader``; the caller closes it.
@@ -38,14 +37,14 @@ def open_bag(path: str | Path) -> Any:
 
     bag = Path(path)
     if not bag.exists():
-        raise DataError(f"bag {bag} does not exist: pass a rosbag2 directory")
+        raise DataError(f"bag {bag} does not exist: pass a rosbag2 directory or a ROS 1 .bag file")
     try:
         reader = AnyReader([bag])
         reader.open()
     except Exception as err:  # AnyReaderError, OSError, sqlite3/mcap errors, ...
         raise DataError(
             f"cannot open bag {bag}: {type(err).__name__}: {err} (expected a rosbag2 directory "
-            "with metadata.yaml and a .db3 or .mcap file)"
+            "with metadata.yaml and a .db3 or .mcap file, or a ROS 1 .bag file)"
         ) from err
     return reader
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""RGB + high-resolution depth pairs from a rosbag2 recording (sqlite3 or MCAP, via rosbags).
+"""RGB + high-resolution depth pairs from a bag (rosbag2 sqlite3/MCAP or ROS 1, via rosbags).
 
 The bag is opened and its topics checked by :mod:`bridgenet_ros.data.bag_open` (shared with the
 benchmark's replay reader).
@@ -12,7 +12,8 @@ Pairing: every depth message is matched to the colour message with the nearest h
 a pair is kept when ``|dt| <= max_dt_s`` and neither message is already used (closest pairs
 first). Unmatched messages are normal in a recording and are counted in
 :attr:`RosbagRGBD.unpaired`. Messages are decoded with the package's codec
-(:mod:`bridgenet_ros.ros.codec`: ``rgb8``/``bgr8``/``rgba8``/``bgra8``/``mono8``, ``16UC1`` mm,
+(:mod:`bridgenet_ros.stream.codec`: ``rgb8``/``bgr8``/``rgba8``/``bgra8``/``mono8``, ``16UC1`` or
+``mono16`` mm,
 ``32FC1`` m, ``step`` padding and byte order honoured). Decoded pairs are held in memory
 (``every`` and ``max_frames`` bound it); groups for the train/validation split are consecutive
 ``group_seconds`` windows of the recording, so near-identical neighbouring frames stay together.
@@ -31,6 +32,7 @@ from bridgenet_ros.data.folders import OnError, RGBDSample
 from bridgenet_ros.data.frame_sequence import FrameSequence
 from bridgenet_ros.data.splits import Split, split_indices
 from bridgenet_ros.errors import DataError
+from bridgenet_ros.stream.stamps import stamp_ns, stamp_to_ns
 
 __all__ = ["IMAGE_TYPE", "RosbagRGBD", "pair_by_stamp"]
 
@@ -84,9 +86,9 @@ def _header_stamp_ns(rawdata: bytes, reader: Any, connection: Any) -> int:
     if len(rawdata) >= 12 and rawdata[0] == 0 and rawdata[1] in (0, 1):
         fmt = "<iI" if rawdata[1] == 1 else ">iI"
         sec, nanosec = struct.unpack_from(fmt, rawdata, 4)
-        return int(sec) * 1_000_000_000 + int(nanosec)
+        return stamp_ns(sec, nanosec)
     msg = reader.deserialize(rawdata, connection.msgtype)
-    return int(msg.header.stamp.sec) * 1_000_000_000 + int(msg.header.stamp.nanosec)
+    return stamp_to_ns(msg.header.stamp)
 
 
 class RosbagRGBD(FrameSequence[RGBDSample]):
@@ -162,7 +164,7 @@ class RosbagRGBD(FrameSequence[RGBDSample]):
     ) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """Index stamps, pair them, then decode the kept pairs."""
         from bridgenet_ros.data.bag_open import image_connections
-        from bridgenet_ros.ros.codec import decode_depth_m, decode_rgb
+        from bridgenet_ros.stream.codec import decode_depth_m, decode_rgb
 
         found = image_connections(reader, self.path, {"rgb": rgb_topic, "depth": depth_topic})
         stamps: dict[str, list[int]] = {rgb_topic: [], depth_topic: []}

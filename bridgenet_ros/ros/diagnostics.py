@@ -9,6 +9,7 @@ into a level, a message and key/value pairs (pure Python, testable without ROS),
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -116,6 +117,7 @@ def summarize(
     depth_rate: float,
     output_rate: float,
     latency_ms: WindowStats,
+    stamp_age_ms: WindowStats | None = None,
     inference_ms: WindowStats,
     pipeline_ms: WindowStats,
     counters: Mapping[str, int],
@@ -134,7 +136,10 @@ def summarize(
         rgb_rate: RGB messages per second.
         depth_rate: depth messages per second.
         output_rate: ``depth_sr`` messages per second.
-        latency_ms: input stamp -> publish latencies.
+        latency_ms: node latencies: receipt of the message completing a pair -> publish, on the
+            monotonic clock (what the node adds).
+        stamp_age_ms: node clock now - header stamp at publish (transport + node; meaningful
+            only when the sender's clock and ours agree, or both follow ``/clock``).
         inference_ms: backend inference times.
         pipeline_ms: whole pipeline times (pre-processing + inference + post-processing).
         counters: drop and problem counters since start-up (name -> count).
@@ -148,6 +153,9 @@ def summarize(
         level, message = WARN, "no input received"
     elif new_outputs == 0:
         level, message = ERROR, "inputs received but no output published"
+        gap_ms = counters.get("pairing_nearest_gap_ms", -1)
+        if counters.get("no_partner_in_slop", 0) and gap_ms >= 0:
+            message += f" (nearest RGB/depth stamp gap {gap_ms} ms: beyond sync_slop?)"
     elif new_problems:
         level, message = WARN, f"{new_problems} bad input(s) or failure(s) in the last period"
     else:
@@ -158,6 +166,8 @@ def summarize(
         ("output rate (Hz)", _fmt(output_rate)),
         ("latency p50 (ms)", _fmt(latency_ms.percentile(50))),
         ("latency p95 (ms)", _fmt(latency_ms.percentile(95))),
+        ("stamp age p50 (ms)", _fmt(stamp_age_ms.percentile(50) if stamp_age_ms else math.nan)),
+        ("stamp age p95 (ms)", _fmt(stamp_age_ms.percentile(95) if stamp_age_ms else math.nan)),
         ("inference p50 (ms)", _fmt(inference_ms.percentile(50))),
         ("inference p95 (ms)", _fmt(inference_ms.percentile(95))),
         ("pipeline p50 (ms)", _fmt(pipeline_ms.percentile(50))),

@@ -3,18 +3,25 @@
 
 Topics (relative, so namespaces and remapping work):
 
-- in: ``rgb/image`` (rgb8, bgr8, rgba8, bgra8, mono8), ``depth/image`` (16UC1 millimetres,
-  0 invalid; 32FC1 metres, NaN/0 invalid), ``rgb/camera_info`` (optional, latest cached);
+- in: ``rgb/image`` (rgb8, bgr8, rgba8, bgra8, mono8), ``depth/image`` (16UC1 or mono16
+  millimetres, 0 invalid; 32FC1 metres, NaN/0 invalid), ``rgb/camera_info`` and
+  ``depth/camera_info`` (optional, latest cached; the depth one feeds the registration hook);
   sensor-data QoS by default, overridable through the ``qos_overrides.*`` parameters.
 - out: ``depth_sr/image`` (32FC1 metres, NaN invalid, the RGB header), ``depth_sr/camera_info``
   (the RGB camera scaled to the output grid), ``depth_mde/image`` + ``depth_mde/camera_info``
   when ``publish_mde`` is true, and ``/diagnostics``.
 
-Threads: the executor runs the subscription callbacks, which only check message headers and pair
-RGB with depth (:class:`~bridgenet_ros.ros.pairing.ApproximateTimePairer`); the newest pair goes
-to a dedicated inference thread through a single-slot keep-latest buffer
-(:class:`~bridgenet_ros.ros.inference_worker.InferenceWorker`), which decodes, runs the
-:class:`~bridgenet_ros.runtime.pipeline.DepthSRPipeline` and publishes.
+The per-frame work is :class:`~bridgenet_ros.stream.frame_stream.FrameStream`, the same object
+the offline bench drives; this module is only the ROS glue (subscriptions, publishers, timers,
+parameters). Threads: the executor runs the subscription callbacks, which only call
+:meth:`FrameStream.offer` (header checks and ApproximateTime pairing); the newest pair goes to a
+dedicated inference thread through a single-slot keep-latest buffer
+(:class:`~bridgenet_ros.ros.inference_worker.InferenceWorker`), which calls
+:meth:`FrameStream.process` (decode, registration hook, pipeline, encode) and publishes.
+
+Diagnostics report the node latency (receipt of the completing message → publish, monotonic
+clock) apart from the stamp age (node clock now − header stamp: meaningful only when the
+camera and this machine share a clock; ``use_sim_time`` is honoured through the node clock).
 
 A bad message or pair is counted, warned about (throttled per problem) and dropped; it never
 stops the node. A missing or corrupt model fails at start-up with a message saying what to run.
@@ -23,15 +30,10 @@ stops the node. A missing or corrupt model fails at start-up with a message sayi
 from __future__ import annotations
 
 import array
-import dataclasses
 import sys
-import threading
 import time
-from collections import Counter
-from dataclasses import dataclass
 from typing import Any, Sequence
 
-import numpy as np
 import rclpy
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
@@ -40,15 +42,8 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from rclpy.qos_overriding_options import QoSOverridingOptions
 from sensor_msgs.msg import CameraInfo, Image
 
-from bridgenet_ros.errors import BridgenetError, ConfigError, DataError, ShapeError
-from bridgenet_ros.ros.codec import (
-    COLOR_ENCODINGS,
-    DEPTH_ENCODINGS,
-    ENCODINGS,
-    array_to_image_fields,
-    decode_depth_m,
-    decode_rgb,
-)
+from bridgenet_ros.errors import BridgenetError, ConfigError
+from bridgenet_ros.ros.declare_params import declare_parameters
 from bridgenet_ros.ros.diagnostics import (
     RateMeter,
     WindowStats,
@@ -56,43 +51,26 @@ from bridgenet_ros.ros.diagnostics import (
     to_diagnostic_array,
 )
 from bridgenet_ros.ros.inference_worker import InferenceWorker
-from bridgenet_ros.ros.pairing import ApproximateTimePairer, Pair
-from bridgenet_ros.ros.params import NodeConfig, declare_parameters
-from bridgenet_ros.ros.pipeline_factory import build_pipeline
 from bridgenet_ros.runtime.camera import CameraIntrinsics
 from bridgenet_ros.runtime.pipeline import DepthSRPipeline
+from bridgenet_ros.stream.codec import ImageFields
+from bridgenet_ros.stream.frame_stream import (
+    DEPTH,
+    PROBLEMS,
+    RGB,
+    FrameOutput,
+    FrameStream,
+    PairedFrame,
+    Registrar,
+)
+from bridgenet_ros.stream.params import NodeConfig
+from bridgenet_ros.stream.pipeline_factory import build_pipeline
 
 __all__ = ["BridgeNetNode", "build_pipeline", "main"]
 
 NODE_NAME = "bridgenet"
-RGB, DEPTH = 0, 1
-#: seconds between two warnings about the same problem
-WARN_PERIOD_S = 5.0
-#: problem counters reported in /diagnostics (all start at 0)
-PROBLEMS = (
-    "unsupported_encoding",
-    "bad_data_length",
-    "bad_image_size",
-    "oversized_image",
-    "big_endian_input",
-    "size_mismatch",
-    "all_invalid_depth",
-    "stamp_jump_back",
-    "missing_camera_info",
-    "camera_info_mismatch",
-    "inference_failed",
-)
 #: output QoS: reliable (rviz and most tools subscribe reliable), keep the latest two
 OUTPUT_QOS = QoSProfile(depth=2, reliability=ReliabilityPolicy.RELIABLE)
-
-
-@dataclass
-class _Frame:
-    """What the inference thread needs from one pair."""
-
-    rgb_msg: Any
-    depth_msg: Any
-    camera_info: Any | None
 
 
 class BridgeNetNode(Node):
@@ -101,6 +79,9 @@ class BridgeNetNode(Node):
     Args:
         pipeline: an already built pipeline (tests, benchmarks); by default it is built from the
             parameters by :func:`build_pipeline`.
+        registrar: the registration hook of :class:`FrameStream` (LR depth in metres and the
+            depth intrinsics in, depth on the colour camera out); ``None``: depth is used as
+            received (already registered).
         node_name: the node name.
         **kwargs: passed to ``rclpy.node.Node`` (``parameter_overrides``, ``namespace``,
             ``context``...).
@@ -114,6 +95,7 @@ class BridgeNetNode(Node):
         self,
         *,
         pipeline: DepthSRPipeline | None = None,
+        registrar: Registrar | None = None,
         node_name: str = NODE_NAME,
         **kwargs: Any,
     ) -> None:
@@ -133,23 +115,19 @@ class BridgeNetNode(Node):
                 "depth_mde/* will not be published"
             )
 
-        # re-entrant: the pairer's reset callback counts a problem while the lock is held
-        self._lock = threading.RLock()
-        self.counters: Counter[str] = Counter({name: 0 for name in PROBLEMS})
-        self._last_warn: dict[str, float] = {}
-        self._camera_info: Any | None = None
+        self.stream = FrameStream(
+            pipeline, self.config, registrar=registrar, warn=self.get_logger().warning
+        )
         self.rgb_rate = RateMeter()
         self.depth_rate = RateMeter()
         self.output_rate = RateMeter()
-        self.latency_ms = WindowStats()
+        self.latency_ms = WindowStats()  # receipt -> publish, monotonic clock
+        self.stamp_age_ms = WindowStats()  # node clock now - header stamp
         self.inference_ms = WindowStats()
         self.pipeline_ms = WindowStats()
         self._period_marks = (0, 0, 0)
 
-        self._pairer: ApproximateTimePairer[Any] = ApproximateTimePairer(
-            self.config.sync_queue_size, self.config.sync_slop, on_reset=self._on_stamp_reset
-        )
-        self._worker: InferenceWorker[_Frame] = InferenceWorker(
+        self._worker: InferenceWorker[PairedFrame] = InferenceWorker(
             self._process, on_error=self._on_process_error, name="bridgenet_inference"
         )
 
@@ -171,7 +149,14 @@ class BridgeNetNode(Node):
         self._sub_info = self.create_subscription(
             CameraInfo,
             "rgb/camera_info",
-            self._on_camera_info,
+            self.stream.set_camera_info,
+            qos_profile_sensor_data,
+            qos_overriding_options=overrides,
+        )
+        self._sub_depth_info = self.create_subscription(
+            CameraInfo,
+            "depth/camera_info",
+            self.stream.set_depth_camera_info,
             qos_profile_sensor_data,
             qos_overriding_options=overrides,
         )
@@ -204,128 +189,50 @@ class BridgeNetNode(Node):
 
     def _on_rgb(self, msg: Image) -> None:
         self.rgb_rate.tick()
-        if self._check_message(msg, COLOR_ENCODINGS, "rgb/image"):
-            self._add(RGB, msg)
+        self._submit(self.stream.offer(RGB, msg))
 
     def _on_depth(self, msg: Image) -> None:
         self.depth_rate.tick()
-        if self._check_message(msg, DEPTH_ENCODINGS, "depth/image"):
-            self._add(DEPTH, msg)
+        self._submit(self.stream.offer(DEPTH, msg))
 
-    def _on_camera_info(self, msg: CameraInfo) -> None:
-        with self._lock:
-            self._camera_info = msg
-
-    def _check_message(self, msg: Image, encodings: Sequence[str], topic: str) -> bool:
-        """Cheap header checks before pairing, so a bad message never takes a partner."""
-        if msg.encoding not in encodings:
-            self._problem(
-                "unsupported_encoding",
-                f"{topic}: unsupported encoding {msg.encoding!r}; expected one of "
-                f"{list(encodings)}",
-            )
-            return False
-        if msg.height == 0 or msg.width == 0:
-            self._problem("bad_image_size", f"{topic}: empty image {msg.width}x{msg.height}")
-            return False
-        if msg.height * msg.width > self.config.max_input_pixels:
-            self._problem(
-                "oversized_image",
-                f"{topic}: {msg.width}x{msg.height} image exceeds max_input_pixels="
-                f"{self.config.max_input_pixels}",
-            )
-            return False
-        base, channels = ENCODINGS[msg.encoding]
-        row = msg.width * channels * np.dtype(base).itemsize
-        if msg.step < row:
-            self._problem(
-                "bad_image_size",
-                f"{topic}: step {msg.step} is smaller than a {msg.width}-pixel {msg.encoding} "
-                f"row ({row} bytes)",
-            )
-            return False
-        if len(msg.data) != msg.step * msg.height:
-            self._problem(
-                "bad_data_length",
-                f"{topic}: data length {len(msg.data)} != step x height = "
-                f"{msg.step} x {msg.height}",
-            )
-            return False
-        if msg.is_bigendian and np.dtype(base).itemsize > 1:
-            # Decoded correctly (byte-swapped), but worth knowing: it costs a copy per frame.
-            self._problem(
-                "big_endian_input", f"{topic}: big-endian {msg.encoding} data (byte-swapped)"
-            )
-        return True
-
-    def _add(self, stream: int, msg: Image) -> None:
-        stamp_ns = msg.header.stamp.sec * 1_000_000_000 + msg.header.stamp.nanosec
-        with self._lock:
-            pair = self._pairer.add(stream, stamp_ns, msg)
-            info = self._camera_info
-        if pair is not None:
-            self._submit(pair, info)
-
-    def _submit(self, pair: Pair[Any], info: Any | None) -> None:
-        self._worker.submit(
-            _Frame(rgb_msg=pair.items[RGB], depth_msg=pair.items[DEPTH], camera_info=info)
-        )
-
-    def _on_stamp_reset(self, stream: int, previous_ns: int, stamp_ns: int) -> None:
-        name = "rgb/image" if stream == RGB else "depth/image"
-        self._problem(
-            "stamp_jump_back",
-            f"{name}: stamp jumped back from {previous_ns / 1e9:.3f} s to {stamp_ns / 1e9:.3f} s "
-            "(looping bag or restarted source): pairing reset",
-        )
+    def _submit(self, frame: PairedFrame | None) -> None:
+        if frame is not None:
+            self._worker.submit(frame)
 
     # ------------------------------------------------------------------ inference thread
 
-    def _process(self, frame: _Frame) -> None:
-        """Decode, run the pipeline and publish one pair (runs on the inference thread)."""
-        rgb_msg, depth_msg = frame.rgb_msg, frame.depth_msg
-        try:
-            rgb = decode_rgb(rgb_msg)
-            depth_lr = decode_depth_m(depth_msg)
-        except DataError as err:
-            self._problem("bad_image_size", f"cannot decode the pair: {err}")
+    def _process(self, frame: PairedFrame) -> None:
+        """Run one pair through the stream and publish it (runs on the inference thread)."""
+        output = self.stream.process(frame)
+        if output is None or self._closed:
             return
-        try:
-            result = self.pipeline.run(rgb, depth_lr)
-        except ShapeError as err:
-            self._problem("size_mismatch", f"RGB/depth pair rejected: {err}")
-            return
-        if result.depth_range is None:  # the pipeline found no valid LR pixel
-            self._problem(
-                "all_invalid_depth",
-                f"depth/image at {depth_msg.header.stamp.sec}.{depth_msg.header.stamp.nanosec:09d}"
-                " has no valid pixel: publishing all-NaN depth",
-            )
-        else:
-            self.inference_ms.add(result.timings_ms["inference"])
-            self.pipeline_ms.add(sum(result.timings_ms.values()))
-        header = rgb_msg.header
-        out_h, out_w = result.depth_sr.shape
-        info_out = self._camera_info_for(frame.camera_info, rgb.shape[:2], (out_h, out_w), header)
-        self._pub_sr.publish(self._image_msg(result.depth_sr, header))
+        if output.result.depth_range is not None:
+            self.inference_ms.add(output.result.timings_ms["inference"])
+            self.pipeline_ms.add(sum(output.result.timings_ms.values()))
+        self._publish(output)
+        self.latency_ms.add((time.monotonic() - frame.receipt_s) * 1e3)
+        now_ns = self.get_clock().now().nanoseconds
+        self.stamp_age_ms.add((now_ns - frame.rgb.stamp_ns) / 1e6)
+        self.output_rate.tick()
+
+    def _publish(self, output: FrameOutput) -> None:
+        header = output.frame.rgb.msg.header
+        info_out = self._camera_info_msg(output.frame.camera_info, output.camera_info, header)
+        self._pub_sr.publish(self._image_msg(output.depth_sr, header))
         if info_out is not None:
             self._pub_sr_info.publish(info_out)
         if (
             self.config.publish_mde
-            and result.depth_mde is not None
+            and output.depth_mde is not None
             and self._pub_mde is not None
             and self._pub_mde_info is not None
         ):
-            self._pub_mde.publish(self._image_msg(result.depth_mde, header))
+            self._pub_mde.publish(self._image_msg(output.depth_mde, header))
             if info_out is not None:
                 self._pub_mde_info.publish(info_out)
-        now_ns = self.get_clock().now().nanoseconds
-        stamp_ns = header.stamp.sec * 1_000_000_000 + header.stamp.nanosec
-        self.latency_ms.add((now_ns - stamp_ns) / 1e6)
-        self.output_rate.tick()
 
-    def _image_msg(self, depth: np.ndarray, header: Any) -> Image:
-        fields = array_to_image_fields(depth.astype(np.float32, copy=False), "32FC1")
+    @staticmethod
+    def _image_msg(fields: ImageFields, header: Any) -> Image:
         msg = Image()
         msg.header = header
         msg.height, msg.width = fields.height, fields.width
@@ -337,33 +244,12 @@ class BridgeNetNode(Node):
         msg.data = data
         return msg
 
-    def _camera_info_for(
-        self, info: Any | None, rgb_hw: tuple[int, int], out_hw: tuple[int, int], header: Any
+    @staticmethod
+    def _camera_info_msg(
+        info: Any | None, scaled: CameraIntrinsics | None, header: Any
     ) -> CameraInfo | None:
-        if info is None:
-            self._problem(
-                "missing_camera_info",
-                "no rgb/camera_info received yet: publishing depth_sr/image without camera_info",
-            )
-            return None
-        if (int(info.height), int(info.width)) != tuple(rgb_hw):
-            self._problem(
-                "camera_info_mismatch",
-                f"rgb/camera_info is {info.width}x{info.height} but rgb/image is "
-                f"{rgb_hw[1]}x{rgb_hw[0]}: not publishing depth_sr/camera_info",
-            )
-            return None
-        try:
-            scaled = self.pipeline.scale_camera_info(
-                CameraIntrinsics(
-                    width=int(info.width),
-                    height=int(info.height),
-                    k=np.asarray(info.k),
-                    p=np.asarray(info.p),
-                )
-            )
-        except ShapeError as err:
-            self._problem("camera_info_mismatch", f"rgb/camera_info unusable: {err}")
+        """``depth_sr/camera_info``: the RGB camera_info with ``scaled`` size, K and P."""
+        if info is None or scaled is None:
             return None
         out = CameraInfo()
         out.header = header
@@ -374,34 +260,27 @@ class BridgeNetNode(Node):
         out.r = list(info.r)
         out.p = scaled.p.reshape(-1).tolist()
         out.binning_x, out.binning_y = info.binning_x, info.binning_y
-        if (scaled.height, scaled.width) == tuple(rgb_hw):
+        if (scaled.height, scaled.width) == (int(info.height), int(info.width)):
             out.roi = info.roi
         return out
 
-    def _on_process_error(self, err: Exception, frame: _Frame) -> None:
-        self._problem("inference_failed", f"inference failed: {type(err).__name__}: {err}")
+    def _on_process_error(self, err: Exception, frame: PairedFrame) -> None:
+        if self._closed or not self.context.ok():
+            # The frame in flight at shutdown: publishing on a shut-down context is expected
+            # to fail and is not an inference failure.
+            return
+        self.stream.problem("inference_failed", f"inference failed: {type(err).__name__}: {err}")
 
     # ------------------------------------------------------------------ problems, diagnostics
 
-    def _problem(self, kind: str, message: str) -> None:
-        """Count a problem and warn about it, at most once per ``WARN_PERIOD_S`` per kind."""
-        now = time.monotonic()
-        with self._lock:
-            self.counters[kind] += 1
-            count = self.counters[kind]
-            last = self._last_warn.get(kind)
-            if last is not None and now - last < WARN_PERIOD_S:
-                return
-            self._last_warn[kind] = now
-        self.get_logger().warning(f"{message} [{kind}: {count} so far]")
+    @property
+    def counters(self) -> Any:
+        """The stream's problem counters (name -> count)."""
+        return self.stream.counters
 
     def stats(self) -> dict[str, int]:
-        """Problem and drop counters since start-up (a copy)."""
-        with self._lock:
-            counters = dict(self.counters)
-            pairing = self._pairer.stats
-            counters["pairing_unpaired"] = pairing.evicted
-            counters["pairs"] = pairing.paired
+        """Problem, pairing and drop counters since start-up (a copy)."""
+        counters = self.stream.stats()
         counters["dropped_busy"] = self._worker.dropped
         counters["outputs"] = self.output_rate.total
         return counters
@@ -419,6 +298,7 @@ class BridgeNetNode(Node):
             depth_rate=self.depth_rate.rate(),
             output_rate=self.output_rate.rate(),
             latency_ms=self.latency_ms,
+            stamp_age_ms=self.stamp_age_ms,
             inference_ms=self.inference_ms,
             pipeline_ms=self.pipeline_ms,
             counters=counters,
@@ -455,12 +335,7 @@ class BridgeNetNode(Node):
             return SetParametersResult(
                 successful=False, reason="publish_mde: the model has no MDE head (dsr_only)"
             )
-        with self._lock:
-            self._pairer.configure(config.sync_queue_size, config.sync_slop)
-        runtime = dataclasses.replace(
-            self.pipeline.config, min_depth=config.min_depth, max_depth=config.max_depth
-        )
-        self.pipeline.config = runtime  # an atomic reference swap, read once per frame
+        self.stream.configure(config)  # pairing, size limit, depth limits (atomic swap)
         if config.diagnostics_period != self.config.diagnostics_period:
             self._diag_timer.timer_period_ns = int(config.diagnostics_period * 1e9)
             self._diag_timer.reset()
@@ -488,7 +363,7 @@ def main(args: Sequence[str] | None = None) -> int:
 
     Returns:
         0 on a clean shutdown, 2 for bad parameters or a missing model, 1 when the model fails to
-        load.
+        load, 130 when a second Ctrl-C cut the shutdown short.
     """
     from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 
@@ -509,9 +384,33 @@ def main(args: Sequence[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         status = 1
     finally:
+        status = shutdown(node, status)
+    return status
+
+
+def shutdown(node: Any | None, status: int) -> int:
+    """Destroy ``node`` and shut rclpy down; a second Ctrl-C meanwhile exits without a traceback.
+
+    Args:
+        node: the node (``None`` when it failed to start).
+        status: the exit status so far.
+
+    Returns:
+        ``status``, or 130 when a second Ctrl-C interrupted the shutdown (the inference thread
+        is a daemon thread: the process ends without waiting for it).
+    """
+    try:
         if node is not None:
             node.destroy_node()
+    except KeyboardInterrupt:
+        print(
+            "interrupted again: exiting without waiting for the frame in flight", file=sys.stderr
+        )
+        status = 130
+    try:
         rclpy.try_shutdown()
+    except KeyboardInterrupt:
+        status = 130
     return status
 
 

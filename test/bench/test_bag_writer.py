@@ -12,7 +12,7 @@ from bridgenet_ros.bench.bag_writer import BagWriteOptions, scale_intrinsics, wr
 from bridgenet_ros.bench.messages import stamp_to_ns
 from bridgenet_ros.bench.topics import BagTopics
 from bridgenet_ros.errors import ConfigError, DataError
-from bridgenet_ros.ros.codec import decode_depth_m, decode_rgb
+from bridgenet_ros.stream.codec import decode_depth_m, decode_rgb
 
 TOPICS = BagTopics()
 

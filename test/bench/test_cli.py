@@ -106,7 +106,7 @@ def test_make_bag_with_noise_has_holes(tmp_path: Path) -> None:
     import numpy as np
     from rosbags.highlevel import AnyReader
 
-    from bridgenet_ros.ros.codec import decode_depth_m
+    from bridgenet_ros.stream.codec import decode_depth_m
 
     bag = tmp_path / "bag"
     assert (
@@ -266,7 +266,7 @@ def test_make_bag_from_folder_with_real_lr(tmp_path: Path) -> None:
     from PIL import Image
     from rosbags.highlevel import AnyReader
 
-    from bridgenet_ros.ros.codec import image_msg_to_array
+    from bridgenet_ros.stream.codec import image_msg_to_array
 
     rng = np.random.default_rng(0)
     for sub in ("rgb", "depth", "lr"):

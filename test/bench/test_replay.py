@@ -20,8 +20,8 @@ from bridgenet_ros.bench.topics import (
     BagTopics,
 )
 from bridgenet_ros.errors import DataError
-from bridgenet_ros.ros.params import NodeConfig
-from bridgenet_ros.ros.pipeline_factory import build_pipeline as build_node_pipeline
+from bridgenet_ros.stream.params import NodeConfig
+from bridgenet_ros.stream.pipeline_factory import build_pipeline as build_node_pipeline
 
 TOPICS = BagTopics()
 MS = 1_000_000
@@ -190,7 +190,8 @@ def test_corrupt_and_out_of_order_messages_are_counted_skips(
         entries[6][2],
         serialize(image_msg(frames[3].rgb, "rgb8", back, "c"), IMAGE_TYPE),
     )
-    # frame 0's depth: data length does not match step x height, a codec error once paired
+    # frame 0's depth: data length does not match step x height. As in the node, the header
+    # check rejects it before pairing (counted as bad_data_length), so it never takes a partner.
     bad = image_msg(frames[0].depth_lr.astype(np.uint16), "16UC1", t0 + 3 * MS, "d")
     bad.data = bad.data[:-7]
     entries[1] = (TOPICS.depth, IMAGE_TYPE, entries[1][2], serialize(bad, IMAGE_TYPE))
@@ -198,11 +199,12 @@ def test_corrupt_and_out_of_order_messages_are_counted_skips(
     result = replay_bag(bag, pipeline, ReplayOptions(samples=0))
     assert result.skipped["rgb_corrupt"] == 1
     assert result.skipped["rgb_out_of_order"] == 1
-    assert result.skipped["decode_length"] == 1
-    # with the node's 50 ms slop: RGB 2 pairs with depth 1, RGB 4 with depth 3
-    assert [f.stamp_ns - t0 for f in result.frames] == [66 * MS, 132 * MS]
+    assert result.skipped["bad_data_length"] == 1
+    # with the node's 50 ms slop: RGB 0 pairs with depth 1 (36 ms; the corrupt depth 0 never
+    # entered the pairer), RGB 2 with depth 2, RGB 4 with depth 3
+    assert [f.stamp_ns - t0 for f in result.frames] == [0, 66 * MS, 132 * MS]
     assert result.pairs_made == 3
-    assert result.pairs_dropped == 3 and result.rgb_messages == 5
+    assert result.pairs_dropped == 2 and result.rgb_messages == 5
 
 
 def test_not_a_bag(pipeline: Any, tmp_path: Path) -> None:

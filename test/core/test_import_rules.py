@@ -2,8 +2,9 @@
 """Import rules of docs/development.md, checked in fresh interpreters.
 
 A robot running a TensorRT engine has numpy, tensorrt and pycuda only: ``runtime`` must not pull
-in torch, PIL or OpenCV at import; ``ros.codec``/``ros.pairing`` are used offline without ROS;
-the CLI must start without importing torch; nothing but ``ros`` may import rclpy.
+in torch, PIL or OpenCV at import; the ``stream`` layer (codec, pairing, parameters, pipeline
+factory, FrameStream) is used offline without ROS and never imports ``ros``; the CLI must start
+without importing torch; nothing but ``ros`` may import rclpy.
 """
 
 from __future__ import annotations
@@ -25,12 +26,11 @@ RULES: dict[str, list[str]] = {
     "bridgenet_ros.errors": HEAVY,
     "bridgenet_ros.config_io": HEAVY,
     "bridgenet_ros.runtime": HEAVY + ["bridgenet_ros.train", "bridgenet_ros.export"],
-    "bridgenet_ros.ros.codec": HEAVY + ["sensor_msgs"],
-    "bridgenet_ros.ros.pairing": HEAVY + ["sensor_msgs"],
+    "bridgenet_ros.stream": HEAVY + ["sensor_msgs", "bridgenet_ros.ros", "bridgenet_ros.train"],
     "bridgenet_ros.ros": ["torch", "bridgenet_ros.train", "bridgenet_ros.export"],
     "bridgenet_ros.cli": ["torch", "onnxruntime", "rclpy", "tensorrt", "cv2", "matplotlib"],
     "bridgenet_ros.model": ["rclpy", "onnxruntime", "tensorrt", "cv2"],
-    "bridgenet_ros.data": ["rclpy", "tensorrt", "onnxruntime"],
+    "bridgenet_ros.data": ["rclpy", "tensorrt", "onnxruntime", "bridgenet_ros.ros"],
     "bridgenet_ros.train": ["rclpy", "tensorrt"],
     "bridgenet_ros.eval": ["rclpy", "tensorrt"],
     "bridgenet_ros.bench": ["tensorrt", "torch"],
@@ -85,7 +85,8 @@ for _name in MODULES:
 
 
 def test_package_has_subpackages() -> None:
-    for sub in ("model", "data", "runtime", "ros", "cli", "export", "train", "eval", "bench"):
+    subpackages = ("model", "data", "runtime", "stream", "ros", "cli", "export", "train", "eval")
+    for sub in (*subpackages, "bench"):
         assert f"bridgenet_ros.{sub}" in MODULES
 
 

@@ -21,7 +21,8 @@ import pytest
 
 os.environ["ROS_DOMAIN_ID"] = str(random.SystemRandom().randint(1, 100))
 
-from bridgenet_ros.ros.codec import array_to_image_fields
+from bridgenet_ros.stream.codec import array_to_image_fields
+from bridgenet_ros.stream.stamps import ns_to_sec_nanosec, stamp_to_ns
 
 try:  # codec and pairing tests run without ROS; the node tests need rclpy
     import rclpy
@@ -62,7 +63,7 @@ def image_msg(
     """Build a ``sensor_msgs/Image`` with the codec."""
     fields = array_to_image_fields(array, encoding, is_bigendian=is_bigendian, step=step)
     msg = Image()
-    msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(int(stamp_ns), 1_000_000_000)
+    msg.header.stamp.sec, msg.header.stamp.nanosec = ns_to_sec_nanosec(stamp_ns)
     msg.header.frame_id = frame_id
     msg.height, msg.width = fields.height, fields.width
     msg.encoding = fields.encoding
@@ -75,7 +76,7 @@ def image_msg(
 def camera_info_msg(height: int, width: int, stamp_ns: int) -> CameraInfo:
     """A pinhole camera_info for an image of ``height x width``."""
     info = CameraInfo()
-    info.header.stamp.sec, info.header.stamp.nanosec = divmod(int(stamp_ns), 1_000_000_000)
+    info.header.stamp.sec, info.header.stamp.nanosec = ns_to_sec_nanosec(stamp_ns)
     info.header.frame_id = "camera_color_optical_frame"
     info.height, info.width = height, width
     info.distortion_model = "plumb_bob"
@@ -97,7 +98,7 @@ def scene(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def stamp_of(msg: Any) -> int:
     """Header stamp in nanoseconds."""
-    return int(msg.header.stamp.sec) * 1_000_000_000 + int(msg.header.stamp.nanosec)
+    return stamp_to_ns(msg.header.stamp)
 
 
 class Harness:

@@ -282,10 +282,10 @@ def test_missing_camera_info_is_counted_then_info_follows(bad_input_harness: Any
     stamp = _now_ns(harness)
     harness.publish_pair(*_good_pair(stamp))
     harness.wait_output(stamp)
-    if harness.node._camera_info is None:
+    if harness.node.stream.camera_info is None:
         assert harness.node.stats()["missing_camera_info"] > before
     harness.pub_info.publish(camera_info_msg(*RGB_HW, stamp))
-    harness.wait_for(lambda: harness.node._camera_info is not None, 10, "camera_info cached")
+    harness.wait_for(lambda: harness.node.stream.camera_info is not None, 10, "camera_info cached")
     later = stamp + 200 * MS
     harness.publish_pair(*_good_pair(later))
     harness.wait_output(later)
@@ -293,7 +293,7 @@ def test_missing_camera_info_is_counted_then_info_follows(bad_input_harness: Any
     # an info of another size is refused (counted), the image still comes out
     mismatched = harness.node.stats()["camera_info_mismatch"]
     harness.pub_info.publish(camera_info_msg(480, 640, later))
-    harness.wait_for(lambda: harness.node._camera_info.width == 640, 10, "new info cached")
+    harness.wait_for(lambda: harness.node.stream.camera_info.width == 640, 10, "new info cached")
     last = later + 200 * MS
     harness.publish_pair(*_good_pair(last))
     harness.wait_output(last)
@@ -323,7 +323,7 @@ def test_parameters_validated_at_run_time(make_harness: Callable[..., Any]) -> N
     )
     assert all(r.successful for r in ok)
     assert node.config.sync_slop == pytest.approx(0.2)
-    assert node._pairer.slop_s == pytest.approx(0.2) and node._pairer.queue_size == 3
+    assert node.stream.pairer.slop_s == pytest.approx(0.2) and node.stream.pairer.queue_size == 3
     assert node.pipeline.config.max_depth == pytest.approx(5.0)
     assert node.get_parameter("max_depth").value == pytest.approx(5.0)
     descriptor = node.describe_parameter("sync_slop")

@@ -7,7 +7,8 @@ and rosbags messages, whose ``data`` is a ``numpy`` array). It imports neither r
 ``*_msgs`` package so the offline bench can use it without ROS.
 
 Supported encodings: ``rgb8``, ``bgr8``, ``rgba8``, ``bgra8``, ``mono8`` (colour) and ``16UC1``
-(millimetres, 0 = invalid), ``32FC1`` (metres, NaN/0 invalid) (depth). Row padding (``step`` >
+or ``mono16`` (millimetres, 0 = invalid; RealSense bags record depth as ``mono16``, the same
+layout), ``32FC1`` (metres, NaN/0 invalid) (depth). Row padding (``step`` >
 ``width * pixel bytes``) and ``is_bigendian`` are honoured when decoding and encoding.
 """
 
@@ -21,9 +22,12 @@ import numpy as np
 from bridgenet_ros.errors import DataError
 
 __all__ = [
+    "CAMERA_INFO_TYPE",
     "COLOR_ENCODINGS",
     "DEPTH_ENCODINGS",
     "ENCODINGS",
+    "IMAGE_TYPE",
+    "MILLIMETRE_ENCODINGS",
     "ImageCodecError",
     "ImageFields",
     "array_to_image_fields",
@@ -34,6 +38,10 @@ __all__ = [
     "to_rgb",
 ]
 
+#: ROS 2 type names of the messages the stream reads and writes
+IMAGE_TYPE = "sensor_msgs/msg/Image"
+CAMERA_INFO_TYPE = "sensor_msgs/msg/CameraInfo"
+
 #: encoding -> (numpy dtype without byte order, channels)
 ENCODINGS: dict[str, tuple[str, int]] = {
     "rgb8": ("u1", 3),
@@ -42,10 +50,13 @@ ENCODINGS: dict[str, tuple[str, int]] = {
     "bgra8": ("u1", 4),
     "mono8": ("u1", 1),
     "16UC1": ("u2", 1),
+    "mono16": ("u2", 1),
     "32FC1": ("f4", 1),
 }
 COLOR_ENCODINGS: tuple[str, ...] = ("rgb8", "bgr8", "rgba8", "bgra8", "mono8")
-DEPTH_ENCODINGS: tuple[str, ...] = ("16UC1", "32FC1")
+DEPTH_ENCODINGS: tuple[str, ...] = ("16UC1", "mono16", "32FC1")
+#: depth encodings holding uint16 millimetres
+MILLIMETRE_ENCODINGS: tuple[str, ...] = ("16UC1", "mono16")
 
 
 class ImageCodecError(DataError):
@@ -180,7 +191,8 @@ def depth_to_metres(array: np.ndarray, encoding: str) -> np.ndarray:
 
     Args:
         array: output of :func:`image_msg_to_array` for a depth encoding.
-        encoding: ``16UC1`` (millimetres, 0 invalid) or ``32FC1`` (metres, NaN/0 invalid).
+        encoding: ``16UC1`` or ``mono16`` (millimetres, 0 invalid) or ``32FC1`` (metres, NaN/0
+            invalid).
 
     Returns:
         A new ``(H, W)`` float32 array in metres; invalid pixels keep 0 or NaN.
@@ -188,7 +200,7 @@ def depth_to_metres(array: np.ndarray, encoding: str) -> np.ndarray:
     Raises:
         ImageCodecError: ``encoding`` is not a depth encoding.
     """
-    if encoding == "16UC1":
+    if encoding in MILLIMETRE_ENCODINGS:
         return array.astype(np.float32) * np.float32(0.001)
     if encoding == "32FC1":
         return np.array(array, dtype=np.float32, copy=True)

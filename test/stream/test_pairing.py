@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bridgenet_ros.errors import ConfigError
-from bridgenet_ros.ros.pairing import ApproximateTimePairer
+from bridgenet_ros.stream.pairing import ApproximateTimePairer
 
 MS = 1_000_000
 

@@ -12,6 +12,11 @@ message of either stream older than its side of the pair is discarded as it can 
 paired in order. A stamp older than the newest one already seen on the same stream means the
 source jumped back in time (a looping bag, a restarted camera): all queues are cleared and the
 arrival starts afresh.
+
+To explain silence, an arrival that finds messages queued on the other stream but none within
+the slop is counted (:attr:`PairingStats.no_partner`) and the nearest stamp gap it saw is kept
+(:attr:`PairingStats.last_gap_ns`): "nearest depth is 102 ms away, slop is 50 ms" is what a
+user needs to fix ``sync_slop`` or the clocks.
 """
 
 from __future__ import annotations
@@ -21,12 +26,11 @@ from dataclasses import dataclass
 from typing import Callable, Generic, TypeVar
 
 from bridgenet_ros.errors import ConfigError
+from bridgenet_ros.stream.stamps import NS_PER_S
 
 __all__ = ["ApproximateTimePairer", "Pair", "PairingStats"]
 
 T = TypeVar("T")
-
-_NS_PER_S = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,10 @@ class PairingStats:
         evicted: messages discarded unpaired (queue overflow or older than an emitted pair).
         duplicates: messages replaced by a later arrival with the same stamp on the same stream.
         resets: times the stamps jumped backwards and the queues were cleared.
+        no_partner: arrivals that found messages queued on the other stream, none within the
+            slop (the symptom of stamps further apart than ``sync_slop``).
+        last_gap_ns: the nearest other-stream stamp gap of the latest such arrival (``None``
+            before the first).
     """
 
     received: list[int]
@@ -59,6 +67,8 @@ class PairingStats:
     evicted: int = 0
     duplicates: int = 0
     resets: int = 0
+    no_partner: int = 0
+    last_gap_ns: int | None = None
 
 
 class ApproximateTimePairer(Generic[T]):
@@ -100,14 +110,14 @@ class ApproximateTimePairer(Generic[T]):
         if not slop >= 0.0 or slop == float("inf"):
             raise ConfigError(f"sync_slop must be a finite number of seconds >= 0, got {slop_s!r}")
         self.queue_size = queue_size
-        self.slop_ns = round(slop * _NS_PER_S)
+        self.slop_ns = round(slop * NS_PER_S)
         for queue in self._queues:
             self._trim(queue)
 
     @property
     def slop_s(self) -> float:
         """The slop in seconds."""
-        return self.slop_ns / _NS_PER_S
+        return self.slop_ns / NS_PER_S
 
     def queued(self, stream: int) -> int:
         """Number of messages of ``stream`` waiting for a partner."""
@@ -148,6 +158,9 @@ class ApproximateTimePairer(Generic[T]):
         other = self._queues[1 - stream]
         partner = self._nearest(other, stamp_ns)
         if partner is None:
+            if other:
+                self.stats.no_partner += 1
+                self.stats.last_gap_ns = min(abs(s - stamp_ns) for s, _ in other)
             self._insert(self._queues[stream], stamp_ns, item)
             return None
         other_stamp, other_item = other[partner]

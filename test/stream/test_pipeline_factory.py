@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bridgenet_ros.errors import ConfigError
-from bridgenet_ros.ros.params import NodeConfig
-from bridgenet_ros.ros.pipeline_factory import backend_options, build_pipeline
 from bridgenet_ros.runtime.backends.tensorrt_backend import TensorRTBackend
+from bridgenet_ros.stream.params import NodeConfig
+from bridgenet_ros.stream.pipeline_factory import backend_options, build_pipeline
 
 
 def test_tensorrt_options_are_names_the_backend_takes() -> None:

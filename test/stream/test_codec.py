@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from bridgenet_ros.errors import DataError
-from bridgenet_ros.ros.codec import (
+from bridgenet_ros.stream.codec import (
     ENCODINGS,
     ImageCodecError,
     array_to_image_fields,

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""NodeConfig validation, descriptors and model path resolution."""
+"""NodeConfig validation and model path resolution (ROS-free)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bridgenet_ros.errors import ConfigError
-from bridgenet_ros.ros.params import (
+from bridgenet_ros.stream.params import (
     PARAMETERS,
     NodeConfig,
     config_from_mapping,
@@ -75,17 +75,6 @@ def test_read_only_split() -> None:
     }
 
 
-def test_descriptors_carry_ranges_and_read_only() -> None:
-    pytest.importorskip("rcl_interfaces", reason="rcl_interfaces (ROS wheels) not installed")
-    from bridgenet_ros.ros.params import descriptor_for
-
-    by_name = {spec.name: descriptor_for(spec) for spec in PARAMETERS}
-    assert by_name["backend"].read_only and "tensorrt" in by_name["backend"].additional_constraints
-    assert by_name["sync_queue_size"].integer_range[0].from_value == 1
-    assert by_name["sync_slop"].floating_point_range[0].to_value == pytest.approx(1.0)
-    assert not by_name["min_depth"].read_only
-
-
 def test_model_path_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AMENT_PREFIX_PATH", raising=False)
     repo_default = default_model_path()
@@ -110,7 +99,7 @@ def test_model_path_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_default_falls_back_to_shipped_checkpoint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bridgenet_ros.ros.params as params
+    import bridgenet_ros.stream.params as params
 
     onnx = tmp_path / "bridgenet_lite.onnx"
     monkeypatch.setattr(params, "default_model_path", lambda: onnx)

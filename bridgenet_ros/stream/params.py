@@ -1,13 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Node parameters: the :class:`NodeConfig` dataclass, ROS descriptors and range checks.
+"""Node parameters: the :class:`NodeConfig` dataclass, its table and range checks (ROS-free).
 
 One table (:data:`PARAMETERS`) drives everything: the dataclass defaults, the ROS parameter
-descriptors (type, description, ranges, ``read_only``), the range checks run at start-up and on
-every run-time change, and the documentation in ``docs/ros.md``. Parameters that need the model
-or engine to be rebuilt are read-only; the others may be changed while the node runs.
-
-rclpy and rcl_interfaces are imported lazily, inside :func:`declare_parameters` and
-:func:`descriptor_for`, so ``NodeConfig`` can be used without ROS.
+descriptors (type, description, ranges, ``read_only``; built by
+:mod:`bridgenet_ros.ros.declare_params`), the range checks run at start-up and on every run-time
+change, and the documentation in ``docs/ros.md``. Parameters that need the model or engine to be
+rebuilt are read-only; the others may be changed while the node runs. The node, the offline
+bench and the demo all build their :class:`NodeConfig` here; nothing in this module needs ROS.
 """
 
 from __future__ import annotations
@@ -28,9 +27,8 @@ __all__ = [
     "PRECISIONS",
     "NodeConfig",
     "ParameterSpec",
-    "declare_parameters",
+    "config_from_mapping",
     "default_model_path",
-    "descriptor_for",
     "resolve_model_path",
 ]
 
@@ -170,7 +168,7 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
     ParameterSpec(
         "max_input_pixels",
         int,
-        "images with more pixels than this are rejected as oversized",
+        "images with more pixels than this are rejected as oversized (default 3840x2160)",
         read_only=False,
         low=1,
         high=100_000_000,
@@ -203,7 +201,9 @@ class NodeConfig:
     max_depth: float = 10.0
     publish_mde: bool = False
     diagnostics_period: float = 1.0
-    max_input_pixels: int = 4096 * 4096
+    # 4K UHD: the largest frame common RGB-D drivers publish. 4096x4096 let one bad message
+    # stall the node ~30 s and take ~6 GB (issue 13); 12 MP sensors must raise it explicitly.
+    max_input_pixels: int = 3840 * 2160
 
     def __post_init__(self) -> None:
         for spec in PARAMETERS:
@@ -260,70 +260,6 @@ def check_value(spec: ParameterSpec, value: Any) -> str:
     if spec.high is not None and value > spec.high:
         return f"must be <= {spec.high}"
     return ""
-
-
-def descriptor_for(spec: ParameterSpec) -> Any:
-    """Build the ``rcl_interfaces/ParameterDescriptor`` of ``spec`` (imports rcl_interfaces)."""
-    from rcl_interfaces.msg import (
-        FloatingPointRange,
-        IntegerRange,
-        ParameterDescriptor,
-        ParameterType,
-    )
-
-    types = {
-        str: ParameterType.PARAMETER_STRING,
-        int: ParameterType.PARAMETER_INTEGER,
-        float: ParameterType.PARAMETER_DOUBLE,
-        bool: ParameterType.PARAMETER_BOOL,
-    }
-    descriptor = ParameterDescriptor(
-        name=spec.name,
-        type=types[spec.kind],
-        description=spec.description,
-        read_only=spec.read_only,
-    )
-    if spec.choices:
-        descriptor.additional_constraints = f"one of {', '.join(spec.choices)}"
-    if spec.kind is int and spec.low is not None and spec.high is not None:
-        descriptor.integer_range = [
-            IntegerRange(from_value=int(spec.low), to_value=int(spec.high), step=0)
-        ]
-    if spec.kind is float and spec.low is not None and spec.high is not None:
-        descriptor.floating_point_range = [
-            FloatingPointRange(from_value=float(spec.low), to_value=float(spec.high), step=0.0)
-        ]
-    return descriptor
-
-
-def declare_parameters(node: Any) -> NodeConfig:
-    """Declare every parameter on ``node`` with its descriptor and return the validated config.
-
-    Values come from the node's parameter overrides (``--params-file``, ``-p``) over the
-    :class:`NodeConfig` defaults.
-
-    Args:
-        node: an ``rclpy.node.Node``.
-
-    Returns:
-        The validated :class:`NodeConfig`.
-
-    Raises:
-        ConfigError: a value has the wrong type or is out of range (names parameter and value).
-    """
-    from rclpy.exceptions import ParameterException
-
-    defaults = NodeConfig()
-    values: dict[str, Any] = {}
-    for spec in PARAMETERS:
-        try:
-            parameter = node.declare_parameter(
-                spec.name, getattr(defaults, spec.name), descriptor_for(spec)
-            )
-        except ParameterException as err:
-            raise ConfigError(f"parameter {spec.name}: {err}") from err
-        values[spec.name] = parameter.value
-    return config_from_mapping(values)
 
 
 def config_from_mapping(values: Mapping[str, Any]) -> NodeConfig:

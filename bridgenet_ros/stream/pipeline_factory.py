@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Build the runtime pipeline a :class:`~bridgenet_ros.ros.params.NodeConfig` describes.
+"""Build the runtime pipeline a :class:`~bridgenet_ros.stream.params.NodeConfig` describes.
 
 The one place that turns node parameters into a backend + :class:`DepthSRPipeline`. The node
 and the offline bench both call :func:`build_pipeline`, so a bench figure is measured on exactly
@@ -13,21 +13,27 @@ from pathlib import Path
 from typing import Any
 
 from bridgenet_ros.errors import BridgenetError
-from bridgenet_ros.ros.params import NodeConfig, resolve_model_path
 from bridgenet_ros.runtime.config import RuntimeConfig
 from bridgenet_ros.runtime.pipeline import DepthSRPipeline
+from bridgenet_ros.stream.params import NodeConfig, resolve_model_path
 
 __all__ = ["backend_options", "build_pipeline"]
 
 
-def backend_options(config: NodeConfig) -> dict[str, Any]:
+def backend_options(config: NodeConfig, chosen: str | None = None) -> dict[str, Any]:
     """Backend keyword options for ``config`` (TensorRT engine settings when TensorRT is used).
+
+    Args:
+        config: the node parameters.
+        chosen: the backend actually built (what ``auto`` chose); ``None`` uses
+            ``config.backend``, where ``auto`` means "TensorRT if importable".
 
     Names follow :class:`~bridgenet_ros.runtime.backends.tensorrt_backend.TensorRTBackend`.
     """
     options: dict[str, Any] = {}
-    wants_trt = config.backend == "tensorrt" or (
-        config.backend == "auto" and importlib.util.find_spec("tensorrt") is not None
+    name = chosen or config.backend
+    wants_trt = name == "tensorrt" or (
+        name == "auto" and importlib.util.find_spec("tensorrt") is not None
     )
     if wants_trt:
         options["fp16"] = config.precision == "fp16"
@@ -42,18 +48,27 @@ def build_pipeline(config: NodeConfig) -> tuple[DepthSRPipeline, Path, str]:
     """Load the model and build the runtime pipeline for ``config``.
 
     Returns:
-        ``(pipeline, model_path, auto_reason)``: ``auto_reason`` says why ``backend: auto``
-        chose its backend (empty for an explicit backend).
+        ``(pipeline, model_path, auto_reason)``: ``model_path`` is the file loaded (with
+        ``auto``, possibly the ``.onnx``/``.engine`` sibling of the configured one);
+        ``auto_reason`` says why ``backend: auto`` chose its backend (empty for an explicit
+        backend).
 
     Raises:
         ConfigError: the model file is missing or does not suit the backend.
         BridgenetError: the backend cannot load it (``BackendError``, ``CheckpointError``).
     """
-    from bridgenet_ros.runtime.backends.factory import choose_auto, create_backend
+    from bridgenet_ros.runtime.backends import factory
 
     path = resolve_model_path(config)
-    reason = choose_auto(path).reason if config.backend == "auto" else ""
-    backend = create_backend(config.backend, path, **backend_options(config))
+    if config.backend == "auto":
+        choice = factory.choose_auto(path)  # decided once, here
+        options = {**choice.options, **backend_options(config, choice.name)}
+        path = choice.model_path
+        backend = factory.create_backend(choice.name, path, **options)
+        reason = choice.reason
+    else:
+        backend = factory.create_backend(config.backend, path, **backend_options(config))
+        reason = ""
     runtime = RuntimeConfig(
         model_height=config.model_height or None,
         model_width=config.model_width or None,
