@@ -120,27 +120,28 @@ def _node_config(args: argparse.Namespace) -> Any:
 
 
 def check_writable(path: Path, flag: str, *, folder: bool) -> None:
-    """Fail early, in one line, when an output path cannot be written.
+    """Fail early, in one line, when an output path cannot be written (nothing is created).
 
     Args:
-        path: the output (a folder to create/fill when ``folder``, else a path to create).
+        path: the output (a folder the command fills when ``folder``, else a path it creates).
         flag: the option name, for the message.
-        folder: ``path`` is a folder the command writes into (created if needed).
+        folder: ``path`` may already exist as a folder.
 
     Raises:
-        ConfigError: the path (or its parent) cannot be created or written.
+        ConfigError: ``path`` (or the nearest existing folder above it) is not a writable folder.
     """
     from bridgenet_ros.errors import ConfigError
 
     target = path if folder else path.parent
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
+    existing = target
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
         raise ConfigError(
-            f"{flag} {path}: cannot create {target}: {err.strerror or err}; choose a writable path"
-        ) from err
-    if not os.access(target, os.W_OK | os.X_OK):
-        raise ConfigError(f"{flag} {path}: {target} is not writable; choose a writable path")
+            f"{flag} {path}: {existing} is a file, not a folder; choose a writable path"
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"{flag} {path}: {existing} is not writable; choose a writable path")
 
 
 def print_summary(report: dict[str, Any], files: dict[str, Path]) -> None:

@@ -211,6 +211,8 @@ def _bad_pair(case: str, stamp: int) -> tuple[Any, Any]:
         rgb_msg = image_msg(np.zeros((150, 200, 3), np.uint8), "rgb8", stamp)
     elif case == "big_endian_input":
         depth_msg = image_msg(depth_mm, "16UC1", stamp, is_bigendian=True)
+    elif case == "mono16_depth":  # RealSense bags record depth as mono16 (= 16UC1 layout)
+        depth_msg = image_msg(depth_mm, "mono16", stamp)
     elif case == "nan_32fc1_depth_with_padding":
         metres = depth_mm.astype(np.float32) / 1000
         metres[:, :4] = np.nan
@@ -230,6 +232,7 @@ BAD_CASES = {
     "oversized_image": ("oversized_image", False),
     "big_endian_input": ("big_endian_input", True),
     "nan_32fc1_depth_with_padding": (None, True),
+    "mono16_depth": (None, True),
 }
 
 
@@ -298,6 +301,41 @@ def test_missing_camera_info_is_counted_then_info_follows(bad_input_harness: Any
     harness.publish_pair(*_good_pair(last))
     harness.wait_output(last)
     assert harness.node.stats()["camera_info_mismatch"] > mismatched
+
+
+def test_unpaired_stamps_are_explained(bad_input_harness: Any) -> None:
+    harness = bad_input_harness  # sync_slop 0.02 s
+    before = harness.node.stats()["no_partner_in_slop"]
+    stamp = _now_ns(harness)
+    rgb, depth = _good_pair(stamp)
+    _, late_depth = _good_pair(stamp + 100 * MS)  # 100 ms from its RGB: beyond the slop
+    harness.pub_rgb.publish(rgb)
+    harness.wait_for(lambda: harness.node.stream.pairer.queued(0) > 0, 10, "rgb queued")
+    harness.pub_depth.publish(late_depth)
+    harness.wait_for(
+        lambda: harness.node.stats()["no_partner_in_slop"] > before, 10, "no_partner_in_slop"
+    )
+    stats = harness.node.stats()
+    assert stats["pairing_nearest_gap_ms"] == 100
+    assert harness.output_with_stamp(stamp) is None
+    _LAST_STAMP[0] = stamp + 1_000 * MS  # later tests start beyond the queued late depth
+
+
+def test_all_zero_camera_info_k_is_warned(bad_input_harness: Any) -> None:
+    harness = bad_input_harness
+    before = harness.node.stats()["zero_camera_info"]
+    stamp = _now_ns(harness)
+    info = camera_info_msg(*RGB_HW, stamp)
+    info.k = [0.0] * 9
+    harness.pub_info.publish(info)
+    harness.wait_for(
+        lambda: harness.node.stats()["zero_camera_info"] > before, 10, "zero_camera_info"
+    )
+    harness.publish_pair(*_good_pair(stamp))
+    harness.wait_output(stamp)  # the image still comes out, without camera_info
+    time.sleep(0.2)
+    assert not any(stamp_of(m) == stamp for m in harness.infos)
+    harness.pub_info.publish(camera_info_msg(*RGB_HW, stamp))  # leave a good one cached
 
 
 # --------------------------------------------------------------------------- parameters
@@ -388,6 +426,21 @@ def test_diagnostics_report_rates_latency_and_counters(
     assert values["dropped_busy"] == "0" and values["unsupported_encoding"] == "0"
 
 
+def test_latency_is_receipt_to_publish_apart_from_stamp_age(
+    make_harness: Callable[..., Any],
+) -> None:
+    harness = make_harness(diagnostics_period=0.3)
+    harness.wait_connected()
+    # a replayed bag: stamps 1000 s in the past (the issue saw "latency p50 96,036,591,850 ms")
+    old = int(harness.client.get_clock().now().nanoseconds) - 1_000_000 * MS
+    for k in range(3):
+        harness.publish_pair(*_good_pair(old + k * 100 * MS))
+        harness.wait_output(old + k * 100 * MS)
+    values = dict(harness.node.diagnostic_summary().values)
+    assert 0 < float(values["latency p50 (ms)"]) < 5_000  # what the node adds
+    assert 999_000 < float(values["stamp age p50 (ms)"]) < 1_100_000  # now - header stamp
+
+
 # --------------------------------------------------------------------------- shutdown
 
 
@@ -400,3 +453,66 @@ def test_destroy_node_leaves_no_thread(ros_context: Any, test_model_path: Path) 
     node.destroy_node()
     assert not node.worker_alive
     assert not any(t.is_alive() for t in started if t.name == "bridgenet_inference")
+
+
+def test_frame_in_flight_at_shutdown_is_not_an_inference_failure(
+    test_model_path: Path, ros_helpers: Any
+) -> None:
+    from rclpy.context import Context
+
+    from bridgenet_ros.stream.params import NodeConfig
+    from bridgenet_ros.stream.pipeline_factory import build_pipeline
+
+    pipeline, _, _ = build_pipeline(NodeConfig(model_path=str(test_model_path), backend="torch"))
+    started = threading.Event()
+    real_run = pipeline.run
+
+    def slow_run(*args: Any, **kwargs: Any) -> Any:
+        started.set()
+        time.sleep(1.0)
+        return real_run(*args, **kwargs)
+
+    pipeline.run = slow_run  # type: ignore[method-assign]
+    context = Context()
+    rclpy.init(context=context)
+    node = BridgeNetNode(
+        context=context,
+        pipeline=pipeline,
+        parameter_overrides=node_params(test_model_path),
+    )
+    problems: list[str] = []
+    node.stream.warn = problems.append
+    rgb_msg, depth_msg = _good_pair(5_000 * MS)
+    node._on_rgb(rgb_msg)
+    node._on_depth(depth_msg)
+    assert started.wait(30)
+    rclpy.try_shutdown(context=context)  # Ctrl-C: rclpy shuts the context down first
+    deadline = time.monotonic() + 30
+    while node._worker.processed + node._worker.failed < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert node._worker.processed + node._worker.failed == 1
+    assert node.stats()["inference_failed"] == 0
+    assert not [p for p in problems if "inference failed" in p]
+    node.destroy_node()
+    assert not node.worker_alive
+
+
+def test_second_ctrl_c_during_shutdown_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from bridgenet_ros.ros.node import shutdown
+
+    class Interrupted:
+        def destroy_node(self) -> None:
+            raise KeyboardInterrupt
+
+    assert shutdown(Interrupted(), 0) == 130
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "interrupted again" in err and "Traceback" not in err
+
+    class Clean:
+        destroyed = False
+
+        def destroy_node(self) -> None:
+            self.destroyed = True
+
+    clean = Clean()
+    assert shutdown(clean, 2) == 2 and clean.destroyed

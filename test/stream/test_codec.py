@@ -136,3 +136,23 @@ def test_decoded_array_with_copy_owns_memory() -> None:
     out = image_msg_to_array(_msg(fields, buf), copy=True)
     buf[0] = 200
     assert out[0, 0] == 0
+
+
+def test_mono16_is_16uc1_millimetres() -> None:
+    mm = np.array([[0, 1000], [2500, 65535]], dtype=np.uint16)
+    mono16 = _msg(array_to_image_fields(mm, "mono16"))
+    uc1 = _msg(array_to_image_fields(mm, "16UC1"))
+    assert mono16.data == uc1.data and mono16.step == uc1.step
+    np.testing.assert_array_equal(decode_depth_m(mono16), decode_depth_m(uc1))
+    assert decode_depth_m(mono16)[1, 0] == pytest.approx(2.5)
+    with pytest.raises(ImageCodecError, match="colour encoding"):
+        decode_rgb(mono16)  # a depth encoding, not a colour one
+
+
+def test_message_type_names_are_defined_once() -> None:
+    from bridgenet_ros.bench import topics
+    from bridgenet_ros.data import bag_open
+    from bridgenet_ros.stream import codec
+
+    assert topics.IMAGE_TYPE is codec.IMAGE_TYPE is bag_open.IMAGE_TYPE
+    assert topics.CAMERA_INFO_TYPE is codec.CAMERA_INFO_TYPE

@@ -108,3 +108,27 @@ def test_configure_trims_and_keeps_settings_on_error() -> None:
     with pytest.raises(ConfigError):
         pairer.configure(0, 0.5)
     assert pairer.queue_size == 2 and pairer.slop_s == pytest.approx(0.02)
+
+
+def test_arrival_without_partner_in_slop_records_the_nearest_gap() -> None:
+    pairer: ApproximateTimePairer[str] = ApproximateTimePairer(queue_size=5, slop_s=0.05)
+    assert pairer.add(0, 1000 * MS, "rgb") is None
+    assert pairer.stats.no_partner == 0  # nothing queued on the other side: not "unpaired"
+    assert pairer.add(1, 1102 * MS, "depth") is None
+    assert pairer.stats.no_partner == 1 and pairer.stats.last_gap_ns == 102 * MS
+    assert pairer.add(0, 1300 * MS, "rgb2") is None  # nearest depth 198 ms away
+    assert pairer.stats.no_partner == 2 and pairer.stats.last_gap_ns == 198 * MS
+    assert pairer.add(1, 1310 * MS, "depth2") is not None
+    assert pairer.stats.no_partner == 2 and pairer.stats.paired == 1
+
+
+def test_stamp_conversion_round_trip() -> None:
+    from types import SimpleNamespace
+
+    from bridgenet_ros.stream.stamps import ns_to_sec_nanosec, stamp_ns, stamp_to_ns
+
+    t = 1_700_000_000_123_456_789
+    sec, nanosec = ns_to_sec_nanosec(t)
+    assert (sec, nanosec) == (1_700_000_000, 123_456_789)
+    assert stamp_to_ns(SimpleNamespace(sec=sec, nanosec=nanosec)) == stamp_ns(sec, nanosec) == t
+    assert ns_to_sec_nanosec(-1) == (-1, 999_999_999)

@@ -109,3 +109,9 @@ def test_default_falls_back_to_shipped_checkpoint(
     assert resolve_model_path(NodeConfig()) == onnx.with_suffix(".pt")
     onnx.write_bytes(b"x")
     assert resolve_model_path(NodeConfig()) == onnx
+
+
+def test_default_max_input_pixels_is_4k_uhd() -> None:
+    # 4096x4096 let one message stall the node ~30 s and take ~6 GB (issue 13)
+    assert NodeConfig().max_input_pixels == 3840 * 2160
+    assert NodeConfig(max_input_pixels=4056 * 3040).max_input_pixels == 4056 * 3040  # 12 MP ok

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bridgenet_ros.errors import ConfigError
@@ -60,3 +61,28 @@ def test_builds_the_configured_pipeline(tmp_path: Path) -> None:
 def test_missing_model_is_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         build_pipeline(NodeConfig(model_path=str(tmp_path / "none.onnx"), backend="torch"))
+
+
+def test_auto_is_decided_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bridgenet_ros.model import create_model, save_checkpoint
+    from bridgenet_ros.runtime.backends import factory
+
+    ckpt = tmp_path / "m.pt"
+    save_checkpoint(ckpt, create_model("test"), {})
+    calls: list[Path] = []
+    real = factory.choose_auto
+
+    def counting(path: Path, **kwargs: object) -> factory.AutoChoice:
+        calls.append(path)
+        return real(path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(factory, "choose_auto", counting)
+    pipeline, path, reason = build_pipeline(NodeConfig(model_path=str(ckpt), backend="auto"))
+    try:
+        assert calls == [ckpt] and path == ckpt and pipeline.backend.name == "torch"
+        assert "torch" in reason
+        rgb = np.zeros((48, 64, 3), np.uint8)
+        pipeline.run(rgb, np.full((12, 16), 2.0, np.float32))
+        assert len(calls) == 1  # running frames decides nothing again
+    finally:
+        pipeline.backend.close()
