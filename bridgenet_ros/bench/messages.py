@@ -87,7 +87,9 @@ def image_msg_from_fields(
     )
 
 
-def camera_info_msg(k: np.ndarray, height: int, width: int, stamp_ns: int, frame_id: str) -> Any:
+def camera_info_msg(
+    k: np.ndarray, height: int, width: int, stamp_ns: int, frame_id: str, store: Any = None
+) -> Any:
     """A rosbags ``sensor_msgs/msg/CameraInfo`` for an undistorted pinhole camera.
 
     Args:
@@ -96,27 +98,25 @@ def camera_info_msg(k: np.ndarray, height: int, width: int, stamp_ns: int, frame
         width: image width in pixels.
         stamp_ns: header stamp in nanoseconds.
         frame_id: header frame id.
+        store: type store (default: Jazzy; a ROS 1 store gives ROS 1 field names).
     """
-    types = typestore().types
-    k = np.asarray(k, dtype=np.float64).reshape(3, 3)
-    p = np.zeros((3, 4), dtype=np.float64)
-    p[:, :3] = k
-    roi = types["sensor_msgs/msg/RegionOfInterest"](
-        x_offset=0, y_offset=0, height=0, width=0, do_rectify=False
-    )
-    return types[CAMERA_INFO_TYPE](
-        header=_header(stamp_ns, frame_id),
+    from types import SimpleNamespace
+
+    from bridgenet_ros.runtime.camera import CameraIntrinsics
+
+    roi_cls = (store or typestore()).types["sensor_msgs/msg/RegionOfInterest"]
+    source = SimpleNamespace(
         height=int(height),
         width=int(width),
         distortion_model="plumb_bob",
         d=np.zeros(5, dtype=np.float64),
-        k=k.reshape(9),
         r=np.eye(3, dtype=np.float64).reshape(9),
-        p=p.reshape(12),
         binning_x=0,
         binning_y=0,
-        roi=roi,
+        roi=roi_cls(x_offset=0, y_offset=0, height=0, width=0, do_rectify=False),
     )
+    intrinsics = CameraIntrinsics(width=int(width), height=int(height), k=k)
+    return scaled_camera_info_msg(source, intrinsics, stamp_ns, frame_id, store)
 
 
 def scaled_camera_info_msg(
@@ -131,7 +131,10 @@ def scaled_camera_info_msg(
         frame_id: header frame id (the colour image's).
         store: type store of the output bag (default: Jazzy).
     """
+    from bridgenet_ros.stream.frame_stream import info_matrix
+
     types = (store or typestore()).types
+    info_cls = types[CAMERA_INFO_TYPE]
     same_size = (intrinsics.height, intrinsics.width) == (int(source.height), int(source.width))
     roi_cls = types["sensor_msgs/msg/RegionOfInterest"]
     roi = (
@@ -139,18 +142,22 @@ def scaled_camera_info_msg(
         if same_size
         else roi_cls(x_offset=0, y_offset=0, height=0, width=0, do_rectify=False)
     )
-    return types[CAMERA_INFO_TYPE](
+    matrices = {
+        "d": info_matrix(source, "d"),
+        "k": np.asarray(intrinsics.k, dtype=np.float64).reshape(9),
+        "r": info_matrix(source, "r"),
+        "p": np.asarray(intrinsics.p, dtype=np.float64).reshape(12),
+    }
+    upper = "K" in getattr(info_cls, "__dataclass_fields__", {})  # ROS 1 names: D, K, R, P
+    return info_cls(
         header=_header(stamp_ns, frame_id, store),
         height=int(intrinsics.height),
         width=int(intrinsics.width),
         distortion_model=str(source.distortion_model),
-        d=np.asarray(source.d, dtype=np.float64),
-        k=np.asarray(intrinsics.k, dtype=np.float64).reshape(9),
-        r=np.asarray(source.r, dtype=np.float64).reshape(9),
-        p=np.asarray(intrinsics.p, dtype=np.float64).reshape(12),
         binning_x=int(source.binning_x),
         binning_y=int(source.binning_y),
         roi=roi,
+        **{(name.upper() if upper else name): value for name, value in matrices.items()},
     )
 
 

@@ -145,6 +145,17 @@ class FrameOutput:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
+def info_matrix(info: Any, name: str) -> np.ndarray:
+    """A matrix field of a ``CameraInfo`` as a flat float64 array.
+
+    ROS 2 names them ``k``/``p``/``d``/``r``; ROS 1 (rosbags reading a ``.bag``) ``K``/``P``/...
+    """
+    value = getattr(info, name, None)
+    if value is None:
+        value = getattr(info, name.upper())
+    return np.asarray(value, dtype=np.float64).reshape(-1)
+
+
 def intrinsics_of(info: Any) -> CameraIntrinsics | None:
     """:class:`CameraIntrinsics` of a ``sensor_msgs/CameraInfo``-like object, ``None`` if unusable.
 
@@ -152,10 +163,10 @@ def intrinsics_of(info: Any) -> CameraIntrinsics | None:
     """
     if info is None:
         return None
-    k = np.asarray(info.k, dtype=np.float64)
+    k = info_matrix(info, "k")
     if int(info.width) <= 0 or int(info.height) <= 0 or k.size != 9 or not np.any(k):
         return None
-    p = np.asarray(info.p, dtype=np.float64)
+    p = info_matrix(info, "p")
     try:
         return CameraIntrinsics(
             width=int(info.width), height=int(info.height), k=k, p=p if np.any(p) else ()
@@ -268,7 +279,7 @@ class FrameStream:
             self.depth_camera_info = info
 
     def _check_info(self, info: Any, topic: str) -> None:
-        if not np.any(np.asarray(info.k, dtype=np.float64)):
+        if not np.any(info_matrix(info, "k")):
             self.problem(
                 "zero_camera_info",
                 f"{topic}: K is all zeros (uncalibrated camera?): its intrinsics cannot be "

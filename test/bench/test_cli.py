@@ -341,3 +341,39 @@ def test_make_bag_from_shared_sets(name: str, shared_data: Path, tmp_path: Path)
     # metric sets are 16UC1 millimetres; the unit-less Middlebury maps stay raw 32FC1
     expected = "32FC1" if name == "middlebury" else "16UC1"
     assert encodings["/camera/camera/depth/image_rect_raw"] == expected
+
+
+def test_bench_sync_slop_help_and_unwritable_outputs(
+    tmp_path: Path, test_checkpoint: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["bench", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "ROS 1 .bag" in help_text and "--sync-slop" in help_text
+    bag = tmp_path / "bag"
+    make = ["make-bag", "--data", "synthetic", "--limit", "2", "--no-progress"]
+    assert main([*make, "--height", "96", "--width", "128", "--out", str(bag)]) == 0
+    capsys.readouterr()
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    # unwritable outputs: one line, exit 2 (usage error), nothing run
+    assert main([*make, "--out", str(a_file / "bag")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --out") and err.count("\n") == 1 and "Traceback" not in err
+    bench = ["bench", "--bag", str(bag), "--model", str(test_checkpoint), "--backend", "torch"]
+    bench += ["--no-progress"]
+    assert main([*bench, "--report", str(a_file / "r")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --report") and "is a file" in err and err.count("\n") == 1
+    report = str(tmp_path / "r")
+    assert main([*bench, "--report", report, "--out-bag", str(a_file / "o")]) == 2
+    assert capsys.readouterr().err.startswith("error: --out-bag")
+    # make-bag's depth is 2..6 ms after its colour: a 1 ms slop pairs nothing, 20 ms all
+    assert main([*bench, "--report", report, "--sync-slop", "0.001"]) == 1
+    err = capsys.readouterr().err
+    assert "no RGB/depth pair" in err and "stamp gap" in err and "--sync-slop" in err
+    assert main([*bench, "--report", report, "--sync-slop", "0.02"]) == 0
+    saved = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert saved["node_config"]["sync_slop"] == 0.02 and saved["frames"] == 2
+    assert main([*bench, "--report", report, "--sync-slop", "5"]) == 2  # the node's range
+    assert "sync_slop" in capsys.readouterr().err

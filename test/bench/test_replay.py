@@ -16,6 +16,7 @@ from bridgenet_ros.bench.topics import (
     CAMERA_INFO_TYPE,
     IMAGE_TYPE,
     OUTPUT_MDE_TOPIC,
+    OUTPUT_SR_INFO_TOPIC,
     OUTPUT_SR_TOPIC,
     BagTopics,
 )
@@ -110,7 +111,8 @@ def test_replay_pairs_scores_and_writes_out_bag(
         counts = {c.topic: c.msgcount for c in reader.connections}
         assert counts[OUTPUT_SR_TOPIC] == n and counts[OUTPUT_MDE_TOPIC] == n
         assert counts[TOPICS.rgb_info] == n  # untouched topics are copied too
-        rgb_stamps, sr_stamps = [], []
+        assert counts[OUTPUT_SR_INFO_TOPIC] == n  # depth_sr/camera_info as the node publishes
+        rgb_stamps, sr_stamps, info_stamps = [], [], []
         for conn, _, raw in reader.messages():
             msg = reader.deserialize(raw, conn.msgtype)
             if conn.topic == TOPICS.rgb:
@@ -118,7 +120,17 @@ def test_replay_pairs_scores_and_writes_out_bag(
             if conn.topic == OUTPUT_SR_TOPIC:
                 sr_stamps.append((msg.header.stamp.sec, msg.header.stamp.nanosec))
                 assert msg.encoding == "32FC1" and (msg.height, msg.width) == (96, 128)
+                assert msg.header.frame_id == "camera_color_optical_frame"
+            if conn.topic == OUTPUT_SR_INFO_TOPIC:
+                info_stamps.append((msg.header.stamp.sec, msg.header.stamp.nanosec))
+                assert msg.header.frame_id == "camera_color_optical_frame"
+                assert (msg.height, msg.width) == (96, 128)
+                # output grid = RGB grid: the frame's own K, unchanged
+                np.testing.assert_allclose(
+                    msg.k.reshape(3, 3), tiny_frames[len(info_stamps) - 1].k
+                )
     assert sr_stamps == rgb_stamps  # stamps preserved: the RGB header, as the node publishes
+    assert info_stamps == rgb_stamps
 
 
 def test_mcap_round_trip(pipeline: Any, bag_factory: Callable[..., Path]) -> None:
@@ -243,3 +255,71 @@ def test_auto_backend_reports_its_choice(test_checkpoint: Path) -> None:
         assert reason
     finally:
         pipe.backend.close()
+
+
+def write_ros1_bag(path: Path, frames: list, t0: int) -> Path:
+    """A ROS 1 ``.bag`` as a RealSense records it: rgb8, mono16 depth, both camera_infos."""
+    from rosbags.rosbag1 import Writer
+    from rosbags.typesys import Stores, get_typestore
+
+    from bridgenet_ros.bench.bag_writer import scale_intrinsics
+    from bridgenet_ros.bench.messages import camera_info_msg, image_msg_from_fields
+    from bridgenet_ros.stream.codec import array_to_image_fields
+
+    store = get_typestore(Stores.ROS1_NOETIC)
+    writer = Writer(path)
+    writer.open()
+    topics = (TOPICS.rgb, TOPICS.rgb_info, TOPICS.depth, TOPICS.depth_info)
+    types = (IMAGE_TYPE, CAMERA_INFO_TYPE, IMAGE_TYPE, CAMERA_INFO_TYPE)
+    conns = [writer.add_connection(t, m, typestore=store) for t, m in zip(topics, types)]
+    for i, frame in enumerate(frames):
+        t_rgb, t_depth = t0 + i * 33 * MS, t0 + i * 33 * MS + 5 * MS
+        hw, lr_hw = frame.rgb.shape[:2], frame.depth_lr.shape
+        mm = np.round(frame.depth_lr * 1000).astype(np.uint16)
+        messages = (
+            image_msg_from_fields(array_to_image_fields(frame.rgb, "rgb8"), t_rgb, "c", store),
+            camera_info_msg(frame.k, *hw, t_rgb, "c", store),
+            image_msg_from_fields(array_to_image_fields(mm, "mono16"), t_depth, "d", store),
+            camera_info_msg(scale_intrinsics(frame.k, hw, lr_hw), *lr_hw, t_depth, "d", store),
+        )
+        for conn, msgtype, msg, t in zip(conns, types, messages, (t_rgb, t_rgb, t_depth, t_depth)):
+            writer.write(conn, t, bytes(store.serialize_ros1(msg, msgtype)))
+    writer.close()
+    return path
+
+
+def test_ros1_bag_replays_and_out_bag_keeps_stamps_ids_and_intrinsics(
+    pipeline: Any, tmp_path: Path, flat_frames: Callable[[int], list]
+) -> None:
+    frames = flat_frames(3)
+    t0 = 7_000_000_000
+    bag = write_ros1_bag(tmp_path / "realsense.bag", frames, t0)
+    registered: list[Any] = []
+
+    def registrar(depth_m: np.ndarray, intrinsics: Any) -> np.ndarray:
+        registered.append(intrinsics)
+        return depth_m
+
+    out = tmp_path / "out.bag"
+    result = replay_bag(bag, pipeline, ReplayOptions(out_bag=out, samples=0), registrar=registrar)
+    assert [f.stamp_ns - t0 for f in result.frames] == [0, 33 * MS, 66 * MS]
+    assert result.skipped == {} and result.warnings == {}  # mono16 decoded, infos found
+    # the depth camera_info (ROS 1 field name K) reached the registration hook; the first pair
+    # completed before the first depth camera_info was recorded, so it had none yet
+    assert registered[0] is None and len(registered) == 3
+    assert registered[-1].width == 32 and registered[-1].k[0, 0] == pytest.approx(25.0)
+    from rosbags.highlevel import AnyReader
+
+    with AnyReader([out]) as reader:
+        assert not reader.is2  # a ROS 1 input gives a ROS 1 output
+        counts = {c.topic: c.msgcount for c in reader.connections}
+        assert counts[TOPICS.depth_info] == counts[OUTPUT_SR_INFO_TOPIC] == 3
+        seen = {}
+        for conn, _, raw in reader.messages():
+            msg = reader.deserialize(raw, conn.msgtype)
+            seen.setdefault(conn.topic, []).append(msg)
+    for rgb, sr, info in zip(seen[TOPICS.rgb], seen[OUTPUT_SR_TOPIC], seen[OUTPUT_SR_INFO_TOPIC]):
+        assert sr.header.stamp == rgb.header.stamp == info.header.stamp
+        assert sr.header.frame_id == info.header.frame_id == "c"
+        assert sr.encoding == "32FC1" and (sr.height, sr.width) == (96, 128)
+        np.testing.assert_allclose(np.asarray(info.K).reshape(3, 3), frames[0].k)
