@@ -167,10 +167,10 @@ def intrinsics_of(info: Any) -> CameraIntrinsics | None:
     if int(info.width) <= 0 or int(info.height) <= 0 or k.size != 9 or not np.any(k):
         return None
     p = info_matrix(info, "p")
+    if not np.any(p):  # no projection given: CameraIntrinsics defaults to [K | 0]
+        p = np.zeros((0,))
     try:
-        return CameraIntrinsics(
-            width=int(info.width), height=int(info.height), k=k, p=p if np.any(p) else ()
-        )
+        return CameraIntrinsics(width=int(info.width), height=int(info.height), k=k, p=p)
     except ShapeError:
         return None
 

@@ -48,6 +48,7 @@ def _write_bag(
     n: int = 4,
     depth_hw: tuple[int, int] = (6, 8),
     depth_offset_ms: float = 3.0,
+    mm_encoding: str = "16UC1",
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     rng = np.random.default_rng(0)
     frames = []
@@ -67,7 +68,7 @@ def _write_bag(
         writer.write(rgb_conn, t, TS.serialize_cdr(msg, IMAGE))
         td = t + int(depth_offset_ms * 1e6)
         depth = depth_mm if i % 2 == 0 else depth_mm.astype(np.float32) / 1000.0
-        encoding = "16UC1" if i % 2 == 0 else "32FC1"
+        encoding = mm_encoding if i % 2 == 0 else "32FC1"
         writer.write(depth_conn, td, TS.serialize_cdr(_image(depth, encoding, td), IMAGE))
     # an RGB frame with no depth partner
     t = 1_000_000_000 + n * 100_000_000
@@ -89,6 +90,15 @@ def test_pairs_and_decodes(tmp_path: Path, storage: StoragePlugin) -> None:
         np.testing.assert_array_equal(sample.rgb, rgb)  # bgr8 with row padding -> RGB
         np.testing.assert_allclose(sample.depth_hr, depth_mm / 1000.0, rtol=1e-6)
         assert sample.depth_hr[0, 0] == 0.0 and sample.metric
+
+
+def test_mono16_depth_is_millimetres(tmp_path: Path) -> None:
+    bag = tmp_path / "bag"
+    frames = _write_bag(bag, StoragePlugin.SQLITE3, mm_encoding="mono16")  # as RealSense records
+    data = RosbagRGBD(bag, "/cam/color", "/cam/depth", max_dt_s=0.01)
+    assert len(data) == 4
+    for i, (_, depth_mm) in enumerate(frames):
+        np.testing.assert_allclose(data[i].depth_hr, depth_mm / 1000.0, rtol=1e-6)
 
 
 def test_tolerance_excludes_far_partners(tmp_path: Path) -> None:
