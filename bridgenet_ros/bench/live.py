@@ -66,6 +66,12 @@ class _Item:
 def _load(bag: str | Path, topics: BagTopics) -> list[_Item]:
     """Read the messages to play into memory (so disk reads never delay publishing)."""
     with BagSource(bag, topics.rgb, topics.depth, None, include_other=True) as source:
+        if source.is_ros1:
+            raise DataError(
+                f"bag {source.path} is a ROS 1 bag: --live publishes the stored CDR bytes and "
+                "needs a rosbag2; use the offline bench (no --live), or convert it first with "
+                "`rosbags-convert --src <bag> --dst <dir>`"
+            )
         items = [
             _Item(m.role, m.topic, m.log_ns, m.stamp_ns, m.rawdata)
             for m in source

@@ -29,7 +29,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from bridgenet_ros.errors import DataError, ShapeError
+from bridgenet_ros.errors import BridgenetError, DataError, ShapeError
 from bridgenet_ros.runtime.camera import CameraIntrinsics
 from bridgenet_ros.runtime.pipeline import DepthSRPipeline, PipelineResult
 from bridgenet_ros.stream.codec import (
@@ -68,6 +68,7 @@ DROP_REASONS = (
     "bad_image_size",
     "oversized_image",
     "size_mismatch",
+    "registration_failed",
     "inference_failed",
 )
 #: every counter of :attr:`FrameStream.counters` (all start at 0)
@@ -395,11 +396,13 @@ class FrameStream:
 
         Returns:
             The output, or ``None`` when the pair is dropped (counted: ``bad_image_size`` for
-            an undecodable image, ``size_mismatch`` for RGB/depth sizes the pipeline refuses).
+            an undecodable image, ``registration_failed`` when the registrar raises a
+            ``BridgenetError``, ``size_mismatch`` for RGB/depth sizes the pipeline refuses).
 
         Raises:
-            BridgenetError: the backend or the registrar failed (the node counts it as
-                ``inference_failed``; the bench stops).
+            BridgenetError: the backend failed (the node counts it as ``inference_failed``;
+                the bench stops with the error). Any other exception of the registrar or the
+                backend propagates likewise.
         """
         t0 = time.perf_counter()
         try:
@@ -411,7 +414,11 @@ class FrameStream:
         timings = {"decode": (time.perf_counter() - t0) * 1e3}
         if self.registrar is not None:
             t_reg = time.perf_counter()
-            depth_lr = self.registrar(depth_lr, intrinsics_of(frame.depth_camera_info))
+            try:
+                depth_lr = self.registrar(depth_lr, intrinsics_of(frame.depth_camera_info))
+            except BridgenetError as err:  # e.g. no depth camera_info yet, wrong depth size
+                self.problem("registration_failed", f"cannot register the depth: {err}")
+                return None
             timings["register"] = (time.perf_counter() - t_reg) * 1e3
         try:
             result = self.pipeline.run(rgb, depth_lr)

@@ -144,3 +144,28 @@ def test_live_without_rclpy_is_a_usage_error(
     monkeypatch.setattr(builtins, "__import__", no_rclpy)
     with pytest.raises(ConfigError, match="--live needs rclpy"):
         run_live_bench(bag_factory("sqlite3"))
+
+
+def test_live_refuses_a_ros1_bag(tmp_path: Path) -> None:
+    import numpy as np
+    from rosbags.rosbag1 import Writer
+    from rosbags.typesys import Stores, get_typestore
+
+    from bridgenet_ros.bench.live import LiveOptions, run_live_bench
+    from bridgenet_ros.bench.messages import image_msg_from_fields
+    from bridgenet_ros.stream.codec import IMAGE_TYPE, array_to_image_fields
+
+    store = get_typestore(Stores.ROS1_NOETIC)
+    bag = tmp_path / "old.bag"
+    writer = Writer(bag)
+    writer.open()
+    for topic, array, encoding in (
+        (TOPICS.rgb, np.zeros((8, 8, 3), np.uint8), "rgb8"),
+        (TOPICS.depth, np.ones((2, 2), np.uint16), "mono16"),
+    ):
+        conn = writer.add_connection(topic, IMAGE_TYPE, typestore=store)
+        msg = image_msg_from_fields(array_to_image_fields(array, encoding), 10, "c", store)
+        writer.write(conn, 10, bytes(store.serialize_ros1(msg, IMAGE_TYPE)))
+    writer.close()
+    with pytest.raises(DataError, match="ROS 1 bag.*rosbags-convert"):
+        run_live_bench(bag, LiveOptions(topics=TOPICS, discovery_timeout_s=1.0))

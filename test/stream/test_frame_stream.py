@@ -119,6 +119,28 @@ def test_registrar_gets_metres_and_depth_intrinsics(
     assert "register" in out.timings_ms and out.depth_mde is None  # publish_mde is false
 
 
+def test_registrar_error_drops_the_pair_counted(
+    stream_pipeline: Any, msgs: SimpleNamespace
+) -> None:
+    from bridgenet_ros.errors import DataError
+
+    def registrar(depth_m: np.ndarray, intrinsics: Any) -> np.ndarray:
+        if intrinsics is None:
+            raise DataError("no depth/camera_info yet")
+        return depth_m
+
+    stream, warnings, _ = make_stream(stream_pipeline)
+    stream.registrar = registrar
+    rgb, depth_mm = scene()
+    stream.offer(RGB, msgs.image(rgb, "rgb8", T0))
+    assert stream.process(stream.offer(DEPTH, msgs.image(depth_mm, "16UC1", T0))) is None
+    assert stream.counters["registration_failed"] == 1 and "no depth/camera_info" in warnings[0]
+    stream.set_depth_camera_info(msgs.info(*DEPTH_HW, fx=12.0))
+    stream.offer(RGB, msgs.image(rgb, "rgb8", T0 + 100 * MS))
+    frame = stream.offer(DEPTH, msgs.image(depth_mm, "16UC1", T0 + 100 * MS))
+    assert stream.process(frame) is not None
+
+
 def test_stamps_beyond_slop_are_explained(stream_pipeline: Any, msgs: SimpleNamespace) -> None:
     stream, warnings, clock = make_stream(stream_pipeline, sync_slop=0.05)
     rgb, depth_mm = scene()
