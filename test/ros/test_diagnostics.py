@@ -80,3 +80,29 @@ def test_diagnostic_array_message() -> None:
     assert status.level == bytes([WARN]) and status.name == "bridgenet: x"
     assert array.header.stamp.sec == 3
     assert {kv.key for kv in status.values} >= {"rgb rate (Hz)", "latency p95 (ms)", "model"}
+
+
+def test_stamp_age_apart_from_latency_and_silence_names_the_gap() -> None:
+    latency, age = WindowStats(), WindowStats()
+    latency.add(12.0)
+    age.add(96_036_591_850.0)  # a replayed bag's stamps: the "latency" figure
+    silent = summarize(
+        rgb_rate=30.0,
+        depth_rate=30.0,
+        output_rate=0.0,
+        latency_ms=latency,
+        stamp_age_ms=age,
+        inference_ms=WindowStats(),
+        pipeline_ms=WindowStats(),
+        counters={"no_partner_in_slop": 40, "pairing_nearest_gap_ms": 102},
+        backend="torch",
+        model="m.pt",
+        new_outputs=0,
+        new_inputs=60,
+        new_problems=40,
+    )
+    values = dict(silent.values)
+    assert values["latency p50 (ms)"] == "12.0"
+    assert values["stamp age p50 (ms)"] == "96036591850.0"
+    assert silent.level == ERROR and "nearest RGB/depth stamp gap 102 ms" in silent.message
+    assert "stamp gap" not in _summary(new_outputs=0).message  # no gap seen: plain message

@@ -441,6 +441,28 @@ def test_latency_is_receipt_to_publish_apart_from_stamp_age(
     assert 999_000 < float(values["stamp age p50 (ms)"]) < 1_100_000  # now - header stamp
 
 
+def test_stamp_age_follows_sim_time(make_harness: Callable[..., Any]) -> None:
+    from rosgraph_msgs.msg import Clock
+
+    harness = make_harness(use_sim_time=True)
+    harness.wait_connected()
+    pub_clock = harness.client.create_publisher(Clock, "/clock", 10)
+    sim_now = 1_000_000 * MS  # 1000 s of simulated time, far from the wall clock
+    tick = Clock()
+    tick.clock.sec = sim_now // 1_000_000_000
+
+    def clock_reached() -> bool:
+        pub_clock.publish(tick)
+        return bool(harness.node.get_clock().now().nanoseconds >= sim_now)
+
+    harness.wait_for(clock_reached, 20, "node clock on /clock")
+    stamp = sim_now - 2_000 * MS  # recorded 2 s of sim time ago
+    harness.publish_pair(*_good_pair(stamp))
+    harness.wait_output(stamp)
+    assert harness.node.stamp_age_ms.percentile(50) == pytest.approx(2_000.0, abs=1.0)
+    assert harness.node.latency_ms.percentile(50) < 5_000  # wall (monotonic) time, small
+
+
 # --------------------------------------------------------------------------- shutdown
 
 
