@@ -30,7 +30,9 @@ stops the node. A missing or corrupt model fails at start-up with a message sayi
 from __future__ import annotations
 
 import array
+import signal
 import sys
+import threading
 import time
 from typing import Any, Sequence
 
@@ -361,6 +363,9 @@ class BridgeNetNode(Node):
 def main(args: Sequence[str] | None = None) -> int:
     """Run the node until Ctrl-C or shutdown; the ``bridgenet_node`` executable.
 
+    The process entry point: once the node is shut down, further Ctrl-C are ignored so that a
+    late one cannot interrupt the interpreter's own teardown (torch finalizers) with a traceback.
+
     Returns:
         0 on a clean shutdown, 2 for bad parameters or a missing model, 1 when the model fails to
         load, 130 when a second Ctrl-C cut the shutdown short.
@@ -371,8 +376,9 @@ def main(args: Sequence[str] | None = None) -> int:
     node: BridgeNetNode | None = None
     status = 0
     try:
-        node = BridgeNetNode()
+        # the executor first: "bridgenet ready" (logged by the node) means Ctrl-C is handled
         executor = SingleThreadedExecutor()
+        node = BridgeNetNode()
         executor.add_node(node)
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
@@ -385,6 +391,8 @@ def main(args: Sequence[str] | None = None) -> int:
         status = 1
     finally:
         status = shutdown(node, status)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
     return status
 
 

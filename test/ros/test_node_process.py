@@ -147,3 +147,47 @@ def test_corrupt_model_fails_at_start_up(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     assert "error:" in result.stderr and str(corrupt) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("gap_s", [0.0, 0.005, 0.05])
+def test_integer_slop_and_double_ctrl_c_without_traceback(
+    test_model_path: Path, gap_s: float
+) -> None:
+    import threading
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "2"}
+    # `-p sync_slop:=0` is an INTEGER on the command line: accepted for the double parameter
+    proc = subprocess.Popen(
+        _node_command(test_model_path, "-p", "sync_slop:=0"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if "bridgenet ready" in line:
+                ready.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert ready.wait(60), "".join(lines)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(gap_s)
+        proc.send_signal(signal.SIGINT)  # the impatient second Ctrl-C
+        code = proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    reader.join(5)
+    log = "".join(lines)
+    assert "slop 0.0 s" in log
+    assert code in (0, 130), log
+    assert "Traceback" not in log and "Exception ignored" not in log, log
