@@ -239,23 +239,39 @@ def distortion_warning(
 # ------------------------------------------------------------------------------ registration
 
 
-def _reproject(
-    u: np.ndarray, v: np.ndarray, z: np.ndarray, k_d: np.ndarray, k_r: np.ndarray, ext: Extrinsic
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Depth pixels ``(u, v)`` at depth ``z`` -> colour pixels and colour-frame ``z``.
+def _to_colour(
+    depth: np.ndarray, k_d: np.ndarray, k_r: np.ndarray, ext: Extrinsic, hw: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Valid depth pixels that may land in ``hw``, in homogeneous colour pixel coordinates.
+
+    A depth pixel ``(u, v)`` at depth ``z`` lands at ``hom = M @ (u, v, 1) * z + K_rgb @ t``
+    with ``M = K_rgb @ R @ inv(K_d)``; ``hom[2]`` is the colour-frame z (``K_rgb``'s last row
+    is ``(0, 0, 1)``) and ``hom[:2] / hom[2]`` the pixel. Moving to the pixel's corner
+    ``(u + 0.5, v + 0.5)`` adds ``step = 0.5 * (M[:, 0] + M[:, 1]) * z``.
 
     Returns:
-        ``(u_rgb, v_rgb, z_rgb)``, each ``(N,)`` float64; ``u_rgb``/``v_rgb`` are NaN or
-        meaningless where ``z_rgb <= MIN_Z_M`` (callers drop those).
+        ``(hom (3, N), step (3, N), z_rgb (N,), centre (2, N))`` float32 for the depth pixels in
+        front of the colour camera whose centre lands within ``FOOTPRINT_MAX_PX`` of ``hw``.
     """
-    rays = ext.rotation @ np.linalg.inv(k_d)  # depth pixel -> colour-frame direction per unit z
-    pix = np.stack([u, v, np.ones_like(u)])
-    points = (rays @ pix) * z + ext.translation[:, None]  # (3, N) colour frame
-    z_rgb = points[2]
-    proj = k_r @ points
+    rows, cols = np.nonzero(valid_mask(depth))
+    z = depth[rows, cols].astype(np.float32)
+    u, v = cols.astype(np.float32), rows.astype(np.float32)
+    m = (k_r @ ext.rotation @ np.linalg.inv(k_d)).astype(np.float32)
+    c = (k_r @ ext.translation).astype(np.float32)
+    hom = np.stack([(m[i, 0] * u + m[i, 1] * v + m[i, 2]) * z + c[i] for i in range(3)])
+    z_rgb = hom[2]
     with np.errstate(divide="ignore", invalid="ignore"):
-        safe = np.where(z_rgb > MIN_Z_M, z_rgb, np.nan)
-        return proj[0] / safe, proj[1] / safe, z_rgb
+        centre = hom[:2] / np.where(z_rgb > MIN_Z_M, z_rgb, np.float32(np.nan))
+    margin = float(FOOTPRINT_MAX_PX)
+    keep = (
+        (z_rgb > MIN_Z_M)
+        & (centre[0] > -margin)
+        & (centre[0] < hw[1] - 1 + margin)
+        & (centre[1] > -margin)
+        & (centre[1] < hw[0] - 1 + margin)
+    )
+    step = (np.float32(0.5) * (m[:, 0] + m[:, 1]))[:, None] * z[keep]
+    return hom[:, keep], step, z_rgb[keep], centre[:, keep]
 
 
 def _footprints(
@@ -265,24 +281,30 @@ def _footprints(
 
     Returns:
         ``(u0, v0, span_u, span_v, z)``: first column/row (int64), extents in pixels (int64,
-        ``1..FOOTPRINT_MAX_PX``) and depth (float64 metres), one entry per kept depth pixel.
+        ``1..FOOTPRINT_MAX_PX``) and depth (float32 metres), one entry per kept depth pixel.
     """
-    rows, cols = np.nonzero(valid_mask(depth))
-    z = depth[rows, cols].astype(np.float64)
-    u, v = cols.astype(np.float64), rows.astype(np.float64)
-    u_c, v_c, z_c = _reproject(u, v, z, k_d, k_r, ext)
-    u_a, v_a, z_a = _reproject(u - 0.5, v - 0.5, z, k_d, k_r, ext)
-    u_b, v_b, z_b = _reproject(u + 0.5, v + 0.5, z, k_d, k_r, ext)
-    keep = (z_c > MIN_Z_M) & (z_a > MIN_Z_M) & (z_b > MIN_Z_M)
-    u_c, v_c, z_c, u_a, v_a, u_b, v_b = (a[keep] for a in (u_c, v_c, z_c, u_a, v_a, u_b, v_b))
-    # Pixels whose centres lie in the footprint, at least the one nearest to its centre.
-    lo_u = np.minimum(np.ceil(np.minimum(u_a, u_b)), np.rint(u_c))
-    hi_u = np.maximum(np.floor(np.maximum(u_a, u_b)), np.rint(u_c))
-    lo_v = np.minimum(np.ceil(np.minimum(v_a, v_b)), np.rint(v_c))
-    hi_v = np.maximum(np.floor(np.maximum(v_a, v_b)), np.rint(v_c))
+    hom, step, z_c, centre = _to_colour(depth, k_d, k_r, ext, hw)
+    z_a, z_b = hom[2] - step[2], hom[2] + step[2]
+    ok = (z_a > MIN_Z_M) & (z_b > MIN_Z_M)
+    hom, step, z_c, centre, z_a, z_b = (
+        hom[:, ok],
+        step[:, ok],
+        z_c[ok],
+        centre[:, ok],
+        z_a[ok],
+        z_b[ok],
+    )
     h, w = hw
-    lo_u, hi_u = np.maximum(lo_u, 0.0), np.minimum(hi_u, w - 1.0)
-    lo_v, hi_v = np.maximum(lo_v, 0.0), np.minimum(hi_v, h - 1.0)
+    lo_hi = []
+    for axis, size in ((0, w), (1, h)):
+        a = (hom[axis] - step[axis]) / z_a  # corner (u - 0.5, v - 0.5)
+        b = (hom[axis] + step[axis]) / z_b  # corner (u + 0.5, v + 0.5)
+        # pixels whose centres lie in the footprint, at least the one nearest to its centre
+        nearest = np.rint(centre[axis])
+        lo = np.maximum(np.minimum(np.ceil(np.minimum(a, b)), nearest), 0.0)
+        hi = np.minimum(np.maximum(np.floor(np.maximum(a, b)), nearest), size - 1.0)
+        lo_hi.append((lo, hi))
+    (lo_u, hi_u), (lo_v, hi_v) = lo_hi
     inside = (lo_u <= hi_u) & (lo_v <= hi_v)
     span_u = np.minimum(hi_u - lo_u + 1, FOOTPRINT_MAX_PX)[inside].astype(np.int64)
     span_v = np.minimum(hi_v - lo_v + 1, FOOTPRINT_MAX_PX)[inside].astype(np.int64)
