@@ -9,6 +9,7 @@ import pytest
 from bridgenet_ros.data.synthetic import render_scene, scaled_intrinsics
 from bridgenet_ros.errors import DataError, ShapeError
 from bridgenet_ros.runtime.camera import CameraIntrinsics, scale_camera_info
+from bridgenet_ros.runtime.pipeline import check_inputs
 from bridgenet_ros.runtime.resize import resize
 from bridgenet_ros.stream.extrinsic import Extrinsic
 from bridgenet_ros.stream.registration import (
@@ -187,6 +188,9 @@ def test_grid_and_lr_intrinsics_for_a_realsense_d435() -> None:
     np.testing.assert_allclose(lr.k[0, 0], 613 * 407 / 640)
     np.testing.assert_allclose(lr.k[0, 2], (320 + 0.5) * 407 / 640 - 0.5)
     np.testing.assert_allclose(lr.p[:, :3], lr.k)
+    # what the pipeline then gets: smaller than the RGB, the RGB's aspect
+    registered = registrar(np.full((480, 640), 2.0, np.float32), depth_info)
+    check_inputs(np.zeros((480, 640, 3), np.uint8), registered, aspect_tolerance=0.01)
     # a depth image at half size with the full-size camera_info: rescaled, same grid per angle
     half = np.full((240, 320), 2.0, dtype=np.float32)
     assert registrar(half, depth_info).shape == registration_grid(
