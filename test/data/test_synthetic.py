@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bridgenet_ros.data.synthetic import SyntheticScenes, scaled_intrinsics
+from bridgenet_ros.data.synthetic import SyntheticScenes, render_scene, scaled_intrinsics
 from bridgenet_ros.errors import ConfigError
 
 
@@ -68,3 +68,21 @@ def test_bad_arguments() -> None:
         SyntheticScenes(seed=-1)
     with pytest.raises(IndexError):
         SyntheticScenes(length=2)[2]
+
+
+def test_second_rig_camera_sees_the_same_scene() -> None:
+    # identity view = the drawn camera; a view with other intrinsics is the same room (at the
+    # centre pixel, which both cameras share, the depth is the same)
+    default = render_scene(np.random.default_rng([5, 1]), 48, 64)
+    same = render_scene(
+        np.random.default_rng([5, 1]), 48, 64, view_from_ref=(np.eye(3), np.zeros(3))
+    )
+    for a, b in zip(default, same):
+        np.testing.assert_array_equal(a, b)
+    k = scaled_intrinsics(49, 65, 300.0)  # odd size: a pixel exactly on the optical axis
+    _, wide, _ = render_scene(np.random.default_rng([5, 1]), 49, 65, intrinsics=k)
+    _, narrow, _ = render_scene(
+        np.random.default_rng([5, 1]), 49, 65, intrinsics=scaled_intrinsics(49, 65, 900.0)
+    )
+    assert wide[24, 32] == pytest.approx(narrow[24, 32], rel=1e-5)
+    assert not np.allclose(wide, narrow)
