@@ -29,11 +29,12 @@ Definitions (``z`` = reference depth, any unit; all thresholds relative, so unit
    the LR grid cannot tell on which side of the edge a pixel lies.
 5. ``flat`` = ``core`` pixels further than ``margin = max(band + 1, ceil(margin_lr_px * scale))``
    HR pixels from any discontinuity (default ``margin_lr_px`` 2: the reach of the bicubic
-   kernel, 2 LR pixels) whose ``(2r+1)²`` window (``r = plane_radius_px``, default 3; cut by the
-   image border) is at least ``min_plane_support`` (default 0.6) core pixels and whose
+   kernel, 2 LR pixels) whose ``(2r+1)²`` window (``r = plane_radius_px``, default 3; cut by
+   the image border) is at least ``min_plane_support`` (default 0.6) core pixels and whose
    least-squares plane through those core pixels leaves an RMS residual below
-   ``plane_rel_residual × z`` (default 0.5 %: above the raw Kinect/Redwood noise floor, ~0.3 %, where the flat share of a frame collapses;
-   a ridge whose slope changes by 3 % of z per pixel is at 0.8 % two pixels away, not flat).
+   ``plane_rel_residual × z``. Default 0.5 %: above the raw Kinect/Redwood noise floor
+   (~0.3 %, where the flat share of a frame collapses); a ridge whose slope changes by 3 % of
+   ``z`` per pixel is at 0.8 % two pixels away, so not flat.
 
 ``edge`` and ``flat`` are disjoint (``margin > band``); ``rim``, ``edge`` and ``flat`` are subsets
 of the valid pixels. Pixels in none of them (curved surfaces, the ring between band and margin)
