@@ -93,7 +93,7 @@ def self_downsample(
     mask = valid_mask(depth_hr)
     if not mask.any():
         raise DataError("sensor depth has no valid pixel (all 0/NaN/inf): nothing to down-sample")
-    size = lr_size_for_scale(*depth_hr.shape, scale)
+    size = lr_size_for_scale(depth_hr.shape[0], depth_hr.shape[1], scale)
     m = mask.astype(np.float32)
     z = np.where(mask, depth_hr, 0.0).astype(np.float32)
     weight = resize(m, size, method)

@@ -203,18 +203,23 @@ def plane_residual(depth: np.ndarray, weight: np.ndarray, radius: int) -> tuple[
     sxy = s["xy"] - xx * s["y"] - yy * s["x"] + n * xx * yy
     sxz = s["xz"] - xx * s["z"]
     syz = s["yz"] - yy * s["z"]
-    a = np.stack(
-        [np.stack([n, sx, sy], -1), np.stack([sx, sxx, sxy], -1), np.stack([sy, sxy, syy], -1)],
-        -2,
-    )
-    b = np.stack([s["z"], sxz, syz], -1)
-    ok = n >= 3
-    det = np.linalg.det(a)
-    ok &= np.abs(det) > 1e-9 * np.maximum(n, 1.0) ** 3
-    a[~ok] = np.eye(3)
-    coef = np.linalg.solve(a, b[..., None])[..., 0]
-    # residual sum of squares = Σz² − coefᵀ b for least squares
-    rss = s["zz"] - np.sum(coef * b, axis=-1)
+    # the symmetric normal equations [[n, sx, sy], [sx, sxx, sxy], [sy, sxy, syy]] c = b, solved
+    # per pixel by the adjugate (Cramer's rule): vectorized, no (H, W, 3, 3) solve
+    c00 = sxx * syy - sxy * sxy
+    c01 = sy * sxy - sx * syy
+    c02 = sx * sxy - sy * sxx
+    c11 = n * syy - sy * sy
+    c12 = sx * sy - n * sxy
+    c22 = n * sxx - sx * sx
+    det = n * c00 + sx * c01 + sy * c02
+    ok = (n >= 3) & (np.abs(det) > 1e-9 * np.maximum(n, 1.0) ** 3)
+    inv_det = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+    b0, b1, b2 = s["z"], sxz, syz
+    coef0 = (c00 * b0 + c01 * b1 + c02 * b2) * inv_det
+    coef1 = (c01 * b0 + c11 * b1 + c12 * b2) * inv_det
+    coef2 = (c02 * b0 + c12 * b1 + c22 * b2) * inv_det
+    # residual sum of squares = Σz² − cᵀ b for least squares
+    rss = s["zz"] - (coef0 * b0 + coef1 * b1 + coef2 * b2)
     rms = np.sqrt(np.maximum(rss, 0.0) / np.maximum(n, 1.0))
     rms[~ok] = np.inf
     return rms, n
