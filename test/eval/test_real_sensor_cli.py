@@ -125,3 +125,23 @@ def test_unwritable_json_is_one_line_error(
     missing = ["--guided-config", str(tmp_path / "nope.yaml"), "--baselines", "guided"]
     assert main([*base[:-2], *missing]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_region_thresholds_from_yaml(sensor_set: Path, tmp_path: Path) -> None:
+    base = ["eval", "--data", str(sensor_set), "--scale", "4", "--depth-scale", "1"]
+    base += ["--baselines", "bicubic", "--crop", "2"]
+    wide, narrow = tmp_path / "wide.yaml", tmp_path / "narrow.yaml"
+    wide.write_text("band_lr_px: 2.0\nmargin_lr_px: 3.0\n")
+    narrow.write_text("band_lr_px: 0.5\n")
+    fractions = {}
+    for path in (wide, narrow):
+        out = tmp_path / f"{path.stem}.json"
+        # --regions alone scores regions on the literature protocol too
+        assert main([*base, "--regions", str(path), "--json", str(out)]) == 0
+        report = json.loads(out.read_text())
+        assert report["lr"] == "bicubic"
+        fractions[path.stem] = report["regions"]["edge"]["fraction"]
+    assert fractions["wide"] > fractions["narrow"] > 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("edge_px: 3\n")
+    assert main([*base, "--regions", str(bad)]) == 2
