@@ -237,6 +237,20 @@ def _region_config(args: argparse.Namespace) -> RegionConfig | None:
     return RegionConfig() if args.real_sensor else None
 
 
+def _writable_folder(path: str) -> None:
+    """Create ``--vis``'s folder before the evaluation.
+
+    Raises:
+        ConfigError: one line naming the path and the reason.
+    """
+    from bridgenet_ros.errors import ConfigError
+
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(f"--vis {path}: cannot create the folder ({err.strerror})") from None
+
+
 def _writable_output(path: str) -> Path:
     """Check before the (long) evaluation that ``path`` can be written; create its folder.
 
@@ -285,6 +299,8 @@ def run(args: argparse.Namespace) -> int:
         return _tune(args)
     baselines = [] if args.baselines in ("", "none") else args.baselines.split(",")
     json_path = _writable_output(args.json) if args.json else None
+    if args.vis:
+        _writable_folder(args.vis)
     guided_params = (
         load_guided_params(resolve_config_path(args.guided_config))
         if "guided" in baselines
