@@ -172,6 +172,7 @@ def _tune(args: argparse.Namespace) -> int:
 
     from bridgenet_ros.eval.baselines import PassThroughBackend  # isort: skip
 
+    _writable_output(args.tune_guided, "--tune-guided")
     pipeline = DepthSRPipeline(PassThroughBackend())
     params = []
     lines = []
@@ -251,7 +252,7 @@ def _writable_folder(path: str) -> None:
         raise ConfigError(f"--vis {path}: cannot create the folder ({err.strerror})") from None
 
 
-def _writable_output(path: str) -> Path:
+def _writable_output(path: str, option: str = "--json") -> Path:
     """Check before the (long) evaluation that ``path`` can be written; create its folder.
 
     Raises:
@@ -263,14 +264,16 @@ def _writable_output(path: str) -> Path:
 
     out = Path(path)
     if out.is_dir():
-        raise ConfigError(f"--json {path}: is a directory; give a file name")
+        raise ConfigError(f"{option} {path}: is a directory; give a file name")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise ConfigError(f"--json {path}: cannot create its folder ({err.strerror})") from None
+        raise ConfigError(f"{option} {path}: cannot create its folder ({err.strerror})") from None
     target = out if out.exists() else out.parent
     if not os.access(target, os.W_OK):
-        raise ConfigError(f"--json {path}: not writable (permission denied); choose another path")
+        raise ConfigError(
+            f"{option} {path}: not writable (permission denied); choose another path"
+        )
     return out
 
 

@@ -122,6 +122,8 @@ def test_unwritable_json_is_one_line_error(
         assert main([*base, "--json", str(bad)]) == 2
         err = capsys.readouterr().err.strip()
         assert err.startswith("error: --json") and "\n" not in err, err
+    assert main([*base, "--tune-guided", str(blocker / "g.yaml")]) == 2
+    assert capsys.readouterr().err.startswith("error: --tune-guided")
     assert main([*base, "--vis", str(blocker / "vis")]) == 2
     assert capsys.readouterr().err.startswith("error: --vis")
     missing = ["--guided-config", str(tmp_path / "nope.yaml"), "--baselines", "guided"]
