@@ -127,7 +127,9 @@ class DepthSRDataset(Dataset[dict[str, torch.Tensor]]):
             s, f, scale = self._val_items[index]
             source = self.sources[s]
             assert not isinstance(source, ShardSet)
-            return make_sample(source[f], scale, cfg.crop_hw, None, use_real_lr=self.use_real_lr[s])
+            return make_sample(
+                source[f], scale, cfg.crop_hw, None, use_real_lr=self.use_real_lr[s]
+            )
         only = self.sources[0]
         if len(self.sources) == 1 and isinstance(only, ShardSet):
             return only.sample((self.epoch * cfg.samples_per_epoch + index) % len(only))

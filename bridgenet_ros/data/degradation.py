@@ -551,8 +551,10 @@ def _occluded_from_right(disparity: np.ndarray, valid: np.ndarray) -> np.ndarray
 def _fatten_edges(
     z: np.ndarray, valid: np.ndarray, width_px: np.ndarray, threshold_m: float
 ) -> np.ndarray:
-    """Foreground bleeding toward +x: a background pixel within ``width_px[row]`` pixels right of
-    a nearer pixel (a jump of more than ``threshold_m``) takes the nearer depth.
+    """Foreground bleeding toward +x (the second camera's side).
+
+    A background pixel within ``width_px[row]`` pixels right of a nearer pixel (a jump of more
+    than ``threshold_m``) takes the nearer depth.
 
     Args:
         z: ``(h, w)`` float32 depth, 0 where invalid.

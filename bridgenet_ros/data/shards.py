@@ -33,7 +33,7 @@ import numpy as np
 
 from bridgenet_ros.errors import DataError
 
-__all__ = ["SHARD_FORMAT", "ShardSet", "ShardWriter", "build_shards"]
+__all__ = ["SHARD_FORMAT", "ShardSet", "ShardWriter", "build_shards", "write_training_shards"]
 
 #: version of the on-disk layout
 SHARD_FORMAT = 1
@@ -237,3 +237,82 @@ def build_shards(
             progress(j + 1)
     writer.close()
     return time.perf_counter() - start
+
+
+_WORKER_DATASET: Any = None
+
+
+def _init_worker(config: Any) -> None:
+    global _WORKER_DATASET
+    from bridgenet_ros.data.datasets import build_dataset
+
+    _WORKER_DATASET = build_dataset(config, "train")
+
+
+def _worker_sample(j: int) -> dict[str, np.ndarray]:
+    dataset = _WORKER_DATASET
+    spe = dataset.config.samples_per_epoch
+    dataset.set_epoch(j // spe)
+    return dict(dataset.sample_arrays(j % spe))
+
+
+def write_training_shards(
+    config: Any,
+    out_dir: str | Path,
+    samples: int,
+    *,
+    shard_size: int = 1024,
+    workers: int = 1,
+    meta: dict[str, Any] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[Path, float]:
+    """Write the first ``samples`` training samples of a ``DataConfig`` into shards.
+
+    Sample ``j`` is the dataset's sample ``j % samples_per_epoch`` of epoch
+    ``j // samples_per_epoch`` (the trainer's order), so a ``shards`` source built from these
+    gives the same samples as the on-the-fly mix for the same seed.
+
+    Args:
+        config: the :class:`~.config.DataConfig` (its training split).
+        out_dir: shard directory (new or empty).
+        samples: number of samples (>= 1).
+        shard_size: samples per shard.
+        workers: processes drawing samples (1 = this process); the order is kept.
+        meta: extra ``index.json`` entries.
+        progress: called with the number of samples written so far.
+
+    Returns:
+        ``(index.json path, seconds)``.
+
+    Raises:
+        DataError: ``samples < 1``, ``out_dir`` already holds shards, or a source problem.
+    """
+    from bridgenet_ros.config_io import to_mapping
+
+    if samples < 1 or workers < 1 or shard_size < 1:
+        raise DataError(
+            f"shards: samples, workers and shard_size must be >= 1, got {samples}, {workers}, "
+            f"{shard_size}"
+        )
+    info = {
+        "data_config": to_mapping(config),
+        "samples_per_epoch": config.samples_per_epoch,
+        "seed": config.seed,
+        "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **(meta or {}),
+    }
+    writer = ShardWriter(out_dir, config.crop_hw, shard_size, info)
+    if workers == 1:
+        _init_worker(config)
+        seconds = build_shards(_worker_sample, samples, writer, progress)
+        return writer.out_dir / "index.json", seconds
+    import multiprocessing
+
+    start = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(workers, _init_worker, (config,)) as pool:
+        for j, sample in enumerate(pool.imap(_worker_sample, range(samples), chunksize=8)):
+            writer.add(sample)
+            if progress is not None:
+                progress(j + 1)
+    writer.close()
+    return writer.out_dir / "index.json", time.perf_counter() - start

@@ -143,7 +143,9 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if isinstance(self.data, Mapping):
-            object.__setattr__(self, "data", from_mapping(DataConfig, self.data, where="train.data"))
+            object.__setattr__(
+                self, "data", from_mapping(DataConfig, self.data, where="train.data")
+            )
         if not isinstance(self.data, DataConfig):
             raise ConfigError(f"train.data must be a mapping, got {type(self.data).__name__}")
         positive = {
