@@ -15,19 +15,22 @@ def measure_samples_per_s(
     repeats: int,
     *,
     warmup: int = 5,
-    report: Callable[[int, float], None] | None = None,
-) -> list[float]:
+    report: Callable[[int, float, float], None] | None = None,
+) -> list[tuple[float, float]]:
     """Samples per second of ``dataset[i]``, ``repeats`` times over fresh epochs.
+
+    Both clocks: wall time (what a training worker delivers on this machine now) and this
+    process's CPU time (what one core delivers, independent of other load).
 
     Args:
         dataset: a :class:`~.datasets.DepthSRDataset` (``set_epoch`` and ``__getitem__``).
         samples: samples timed per repeat (consecutive indices from 0, wrapping).
         repeats: number of timed repeats (epoch 1, 2, ...).
         warmup: untimed samples first (imports, first file reads, caches).
-        report: called with ``(repeat, samples/s)`` after each repeat.
+        report: called with ``(repeat, samples per wall second, per CPU second)``.
 
     Returns:
-        One rate per repeat.
+        ``(samples per wall second, samples per CPU second)`` per repeat.
     """
     size = len(dataset)
     for i in range(min(warmup, size)):
@@ -35,10 +38,12 @@ def measure_samples_per_s(
     rates = []
     for repeat in range(1, repeats + 1):
         dataset.set_epoch(repeat)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         for i in range(samples):
             dataset[i % size]
-        rates.append(samples / (time.perf_counter() - start))
+        wall = samples / (time.perf_counter() - start)
+        cpu = samples / max(time.process_time() - cpu_start, 1e-9)
+        rates.append((wall, cpu))
         if report is not None:
-            report(repeat, rates[-1])
+            report(repeat, wall, cpu)
     return rates

@@ -92,3 +92,22 @@ def test_every_shipped_training_yaml_loads(repo_root: Path) -> None:
     assert len(paths) >= 9
     for path in paths:
         assert isinstance(load_train_config(path).data, DataConfig), path
+
+
+def test_campaign_config_mix_opens_on_training_splits_only(
+    repo_root: Path, shared_data: Path
+) -> None:
+    from dataclasses import replace
+
+    from bridgenet_ros.data.datasets import build_dataset
+    from bridgenet_ros.data.splits import MIDDLEBURY_TRAIN_STEMS
+
+    data = load_train_config(repo_root / "config" / "train_campaign_cpu.yaml").data
+    dataset = build_dataset(replace(data, data_root=str(shared_data)))
+    rgbdd, middlebury, synthetic = dataset.sources
+    assert len(rgbdd) == 238 and set(middlebury.names) == MIDDLEBURY_TRAIN_STEMS
+    assert len(synthetic.scenes.photos) == 238 + 18
+    kinds = {type(m).__name__ for m in dataset.sensor_models}
+    assert kinds == {"SensorModelConfig", "StereoSensorConfig"}
+    sample = dataset[0]
+    assert sample["rgb"].shape == (3, 192, 192)
