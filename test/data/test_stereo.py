@@ -150,3 +150,22 @@ def test_dispatch_and_mapping(repo_root: Path) -> None:
     assert isinstance(
         load_sensor_model(repo_root / "config" / "sensor_model_tof.yaml"), SensorModelConfig
     )
+
+
+def test_training_crops_get_the_left_band_only_at_the_frame_edge() -> None:
+    from bridgenet_ros.data.folders import RGBDSample
+    from bridgenet_ros.data.sampling import make_sample
+
+    frame = RGBDSample(
+        "f", np.zeros((16, 128, 3), np.uint8), np.full((16, 128), 1.0, np.float32), None, "g"
+    )
+    cfg = replace(PLAIN, left_band=True)
+    band = _focal_map(cfg, 128 / 2) * cfg.baseline_m / 1.0  # LR px of the whole frame at x2
+    widths = []
+    for seed in range(40):
+        lr = make_sample(frame, 2.0, (16, 64), np.random.default_rng(seed), sensor_model=cfg)[
+            "depth_lr"
+        ]
+        widths.append(int((lr == 0).all(axis=0).sum()))
+    assert max(widths) == math.ceil(band)  # a crop at the frame's left edge has the band
+    assert sum(w > 0 for w in widths) < 10  # crops elsewhere (x0 > 2 * band) have none
