@@ -21,7 +21,12 @@ from bridgenet_ros.data.degradation import (
 )
 from bridgenet_ros.data.folders import RGBDSample
 from bridgenet_ros.errors import DataError
-from bridgenet_ros.runtime.normalize import depth_range, normalize_depth, valid_mask
+from bridgenet_ros.runtime.normalize import (
+    depth_range,
+    lr_input_mask,
+    normalize_depth,
+    valid_mask,
+)
 
 __all__ = ["draw_scale", "draw_sensor_model", "make_sample"]
 
@@ -116,7 +121,7 @@ def make_sample(
         if not valid_mask(depth_lr).any():
             raise DataError(f"{frame.name}: LR crop has no valid pixel after degradation")
         depth_lr_up = upsample_depth(depth_lr, (ch, cw))
-    rng_norm = depth_range(depth_lr)
+    rng_norm = depth_range(depth_lr, lr_input_mask(depth_lr).mask)
     depth_lr_up_norm = normalize_depth(depth_lr_up, rng_norm)
     depth_hr_norm = np.where(mask, normalize_depth(np.where(mask, depth_hr, 0.0), rng_norm), 0.0)
     rgb_f = rgb.astype(np.float32).transpose(2, 0, 1) / np.float32(255.0)

@@ -521,15 +521,25 @@ def render_scene(
     rng: np.random.Generator,
     height: int,
     width: int,
+    *,
+    view_from_ref: tuple[np.ndarray, np.ndarray] | None = None,
+    intrinsics: np.ndarray | None = None,
     photos: PhotoTextures | None = None,
     photo_prob: float = 0.5,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Render one random scene.
+    """Render one random scene, optionally from a second camera of the same rig.
 
     Args:
         rng: the generator that decides everything about the scene.
         height: image height in pixels.
         width: image width in pixels.
+        view_from_ref: ``(R (3, 3), t (3,) metres)``: render from a camera whose optical frame
+            is ``p_view = R @ p_ref + t``, ``p_ref`` in the randomly drawn camera's optical
+            frame (x right, y down, z forward). The scene (room, objects, materials, lights)
+            is the same as without it; default: the drawn camera.
+        intrinsics: ``(3, 3)`` ``K`` of the rendering camera for ``(height, width)``; default:
+            the drawn one (the random focal length is drawn either way, so the scene is the
+            same).
         photos: real photos for photo-crop materials (``None``: procedural textures only).
         photo_prob: share of materials cut from ``photos``.
 
@@ -552,16 +562,23 @@ def render_scene(
     r_wc = (r_wc @ np.diag([1.0, -1.0, 1.0])).astype(np.float32)  # camera y points down
     focal = BASE_FX * rng.uniform(0.95, 1.05)
     K = scaled_intrinsics(height, width, focal, focal * rng.uniform(0.99, 1.01))
+    if intrinsics is not None:
+        K = np.asarray(intrinsics, dtype=np.float64).reshape(3, 3)
+    eye, r_view = camera, r_wc
+    if view_from_ref is not None:  # world_from_view = world_from_ref @ ref_from_view
+        rot = np.asarray(view_from_ref[0], dtype=np.float64)
+        eye = camera - r_wc.astype(np.float64) @ rot.T @ np.asarray(view_from_ref[1], float)
+        r_view = (r_wc.astype(np.float64) @ rot.T).astype(np.float32)
 
     u = (np.arange(width, dtype=np.float32) - np.float32(K[0, 2])) / np.float32(K[0, 0])
     v = (np.arange(height, dtype=np.float32) - np.float32(K[1, 2])) / np.float32(K[1, 1])
     # world direction = r_wc @ (u, v, 1): z_cam = 1, so the ray parameter t is the depth.
     # Kept as (H, W) images so an object's rays can be sliced to its screen rectangle.
     dirs: Rays = tuple(  # type: ignore[assignment]
-        r_wc[k, 0] * u[None, :] + (r_wc[k, 1] * v[:, None] + r_wc[k, 2]) for k in range(3)
+        r_view[k, 0] * u[None, :] + (r_view[k, 1] * v[:, None] + r_view[k, 2]) for k in range(3)
     )
     n_pix = height * width
-    cam32 = camera.astype(np.float32)
+    cam32 = eye.astype(np.float32)
 
     # Room: exit through the inside of the axis-aligned box [0, room]; surface id 2*axis+side.
     best_t: np.ndarray = np.full((height, width), np.inf, dtype=np.float32)
@@ -579,12 +596,12 @@ def render_scene(
 
     objects = _place_objects(rng, room, camera, yaw)
     for k, prim in enumerate(objects):
-        rect = _screen_rect(prim, camera, r_wc, K, height, width)
+        rect = _screen_rect(prim, eye, r_view, K, height, width)
         if rect is None:
             continue
         y0, y1, x0, x1 = rect
         window = (slice(y0, y1), slice(x0, x1))
-        t = prim.intersect(camera, (dirs[0][window], dirs[1][window], dirs[2][window]))
+        t = prim.intersect(eye, (dirs[0][window], dirs[1][window], dirs[2][window]))
         closer = t < best_t[window]
         best_t[window][closer] = t[closer]
         best_id[window][closer] = 6 + k
@@ -705,7 +722,11 @@ class SyntheticScenes(FrameSequence[SyntheticFrame]):
         """Render frame ``index`` (negative indices count from ``len``)."""
         rng = np.random.default_rng([self.seed, index])
         rgb, depth, K = render_scene(
-            rng, self.height, self.width, self.photos, self.photo_texture_prob
+            rng,
+            self.height,
+            self.width,
+            photos=self.photos,
+            photo_prob=self.photo_texture_prob,
         )
         return SyntheticFrame(rgb=rgb, depth=depth, K=K)
 

@@ -10,7 +10,12 @@ import pytest
 from PIL import Image
 
 from bridgenet_ros.data.folders import RGBDFolder
-from bridgenet_ros.data.synthetic import PhotoTextures, SyntheticScenes, scaled_intrinsics
+from bridgenet_ros.data.synthetic import (
+    PhotoTextures,
+    SyntheticScenes,
+    render_scene,
+    scaled_intrinsics,
+)
 from bridgenet_ros.errors import ConfigError, DataError
 
 from .helpers import ramp_mm, write_pair
@@ -141,3 +146,21 @@ def test_named_photo_sets_exclude_validation_and_test_frames(shared_data: Path) 
     assert len(stems) == 238 + 18
     assert not {s[:8] for s in stems} & {"20200531", "20200705", "20200801"}
     assert not stems & {"13", "19", "20", "22", "27", "30"}
+
+
+def test_second_rig_camera_sees_the_same_scene() -> None:
+    # identity view = the drawn camera; a view with other intrinsics is the same room (at the
+    # centre pixel, which both cameras share, the depth is the same)
+    default = render_scene(np.random.default_rng([5, 1]), 48, 64)
+    same = render_scene(
+        np.random.default_rng([5, 1]), 48, 64, view_from_ref=(np.eye(3), np.zeros(3))
+    )
+    for a, b in zip(default, same):
+        np.testing.assert_array_equal(a, b)
+    k = scaled_intrinsics(49, 65, 300.0)  # odd size: a pixel exactly on the optical axis
+    _, wide, _ = render_scene(np.random.default_rng([5, 1]), 49, 65, intrinsics=k)
+    _, narrow, _ = render_scene(
+        np.random.default_rng([5, 1]), 49, 65, intrinsics=scaled_intrinsics(49, 65, 900.0)
+    )
+    assert wide[24, 32] == pytest.approx(narrow[24, 32], rel=1e-5)
+    assert not np.allclose(wide, narrow)
