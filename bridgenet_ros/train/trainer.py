@@ -173,13 +173,14 @@ def _build_model(config: TrainConfig) -> nn.Module:
 
 
 def _build_dataset(config: TrainConfig, stride: int) -> Dataset[Any]:
-    from bridgenet_ros.config_io import from_mapping
-    from bridgenet_ros.data.datasets import DataConfig, build_dataset
+    from dataclasses import replace
 
-    data = dict(config.data)
-    data.setdefault("stride", stride)
-    data_config = from_mapping(DataConfig, data, where="train.data")
-    if data_config.stride % stride:
+    from bridgenet_ros.data.datasets import build_dataset
+
+    data_config = config.data  # typed and validated when the TrainConfig was loaded
+    if data_config.stride is None:
+        data_config = replace(data_config, stride=stride)  # re-checks crop_hw against it
+    elif data_config.stride % stride:
         raise ConfigError(
             f"train.data.stride={data_config.stride} is not a multiple of the model stride"
             f" {stride}"
