@@ -136,7 +136,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="YAML",
         help="noisy-LR protocol: degrade the bicubic LR with the sensor model of"
-        " this YAML (SensorModelConfig keys, e.g. config/sensor_model_tof.yaml)",
+        " this YAML (config/sensor_model_tof.yaml or config/sensor_model_stereo.yaml)",
     )
     parser.add_argument("--sensor-seed", type=int, default=0, help="seed of --sensor-model")
     parser.add_argument(
@@ -311,13 +311,9 @@ def run(args: argparse.Namespace) -> int:
     )
     sensor_model = None
     if args.sensor_model:
-        from bridgenet_ros.config_io import from_mapping, load_yaml
-        from bridgenet_ros.data.degradation import SensorModelConfig
+        from bridgenet_ros.data.degradation import load_sensor_model
 
-        sensor_yaml = resolve_config_path(args.sensor_model)
-        sensor_model = from_mapping(
-            SensorModelConfig, load_yaml(sensor_yaml), where=str(sensor_yaml)
-        )
+        sensor_model = load_sensor_model(resolve_config_path(args.sensor_model))
     regions = _region_config(args)
     frames, unit = load_eval_frames(
         args.data,

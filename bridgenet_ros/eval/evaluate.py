@@ -37,7 +37,7 @@ from bridgenet_ros.eval.metrics import METRIC_NAMES, MetricAccumulator, compute_
 from bridgenet_ros.eval.real_sensor import RegionScores
 
 if TYPE_CHECKING:
-    from bridgenet_ros.data.degradation import SensorModelConfig
+    from bridgenet_ros.data.degradation import AnySensorModel
     from bridgenet_ros.eval.real_sensor import DownsampleFilter
     from bridgenet_ros.eval.regions import RegionConfig
 
@@ -149,7 +149,7 @@ def load_eval_frames(
     split: str = "all",
     root: str | Path | None = None,
     limit: int | None = None,
-    sensor_model: SensorModelConfig | None = None,
+    sensor_model: AnySensorModel | None = None,
     sensor_seed: int = 0,
     real_sensor: bool = False,
     downsample_filter: DownsampleFilter = "bicubic",

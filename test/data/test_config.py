@@ -102,7 +102,7 @@ def test_campaign_config_mix_opens_on_training_splits_only(
     from bridgenet_ros.data.datasets import build_dataset
     from bridgenet_ros.data.splits import MIDDLEBURY_TRAIN_STEMS
 
-    data = load_train_config(repo_root / "config" / "train_campaign_cpu.yaml").data
+    data = load_train_config(repo_root / "config" / "train_campaign_lite_gate.yaml").data
     dataset = build_dataset(replace(data, data_root=str(shared_data)))
     rgbdd, middlebury, synthetic = dataset.sources
     assert len(rgbdd) == 238 and set(middlebury.names) == MIDDLEBURY_TRAIN_STEMS

@@ -177,3 +177,14 @@ def test_sensor_model_protocol_degrades_lr_reproducibly(tiny_set: Path, tmp_path
         )
         == 2
     )
+
+
+def test_stereo_sensor_model_yaml_drives_the_noisy_protocol(
+    tiny_set: Path, tmp_path: Path
+) -> None:
+    """``--sensor-model config/sensor_model_stereo.yaml`` (``kind: stereo``) is accepted."""
+    out = tmp_path / "stereo.json"
+    args = ["eval", "--data", str(tiny_set), "--scale", "4", "--depth-scale", "0.1"]
+    args += ["--baselines", "bicubic", "--sensor-model", "config/sensor_model_stereo.yaml"]
+    assert main([*args, "--json", str(out)]) == 0
+    assert "stereo" in json.dumps(json.loads(out.read_text())["lr"])
