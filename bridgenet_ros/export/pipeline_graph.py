@@ -54,8 +54,11 @@ _MIN_WEIGHT = 1e-6  # runtime.fill._MIN_WEIGHT
 
 
 def _arange(n: Tensor | int, like: Tensor) -> Tensor:
-    """``[0, n)`` float32 (``n`` may be a traced size)."""
-    return torch.arange(n, dtype=torch.float32, device=like.device)
+    """``[0, n)`` float32 (``n`` may be a traced size): an integer ``Range`` then ``Cast``.
+
+    TensorRT's parser takes a floating-point ``Range`` only with constant bounds.
+    """
+    return torch.arange(n, device=like.device).float()
 
 
 def _has_close_neighbour(depth: Tensor, usable: Tensor) -> Tensor:
@@ -65,15 +68,18 @@ def _has_close_neighbour(depth: Tensor, usable: Tensor) -> Tensor:
     pad_depth = nn.functional.pad(center[None, None], (1, 1, 1, 1))[0, 0]
     pad_usable = nn.functional.pad(usable.float()[None, None], (1, 1, 1, 1))[0, 0] > 0.5
     tol = OUTLIER_REL_TOL * center.abs()
-    found = torch.zeros_like(usable)
+    found = []
     for dy in (-1, 0, 1):
         for dx in (-1, 0, 1):
             if dy == 0 and dx == 0:
                 continue
             nb = pad_depth[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
             ok = pad_usable[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
-            found = found | (ok & ((nb - center).abs() <= tol))
-    return found & usable
+            found.append(ok & ((nb - center).abs() <= tol))
+    any_found = found[0]
+    for item in found[1:]:
+        any_found = any_found | item
+    return any_found & usable
 
 
 def _masked_min_max(depth: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
@@ -109,7 +115,7 @@ def depth_range_graph(depth: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
     any_valid = mask.any()
     lo = torch.where(any_valid, lo, torch.zeros_like(lo))
     hi = torch.where(any_valid, hi, torch.ones_like(hi))
-    min_span = MIN_RELATIVE_SPAN * torch.clamp(hi.abs(), min=1.0)
+    min_span = MIN_RELATIVE_SPAN * torch.maximum(hi.abs(), torch.ones_like(hi))
     narrow = (hi - lo) < min_span
     mid = 0.5 * (hi + lo)
     return (
@@ -142,7 +148,8 @@ def fill_graph(depth: Tensor, mask: Tensor, sigma_px: float, max_iterations: int
     num, den = blurred[:, 0], blurred[:, 1]  # (L, h, w)
     usable = den > _MIN_WEIGHT
     ratio = num / torch.where(usable, den, torch.ones_like(den))
-    filled = values.sum() / torch.clamp(weights.sum(), min=1.0) + torch.zeros_like(depth)
+    count = weights.sum()
+    filled = values.sum() / torch.maximum(count, torch.ones_like(count)) + 0.0 * depth
     for level in range(max_iterations, -1, -1):
         filled = torch.where(usable[level], ratio[level], filled)
     return torch.where(mask, depth, filled)
@@ -179,7 +186,7 @@ def nearest_index(n_in: Tensor | int, n_out: Tensor | int, like: Tensor) -> Tens
 def support_graph(mask: Tensor, out_hw: tuple[Any, Any], radius: int | None) -> Tensor:
     """``pipeline.support_mask``: dilation by MaxPool, nearest sampling by Gather."""
     if radius is None:
-        return torch.ones(out_hw, dtype=torch.bool, device=mask.device)
+        return torch.ones(out_hw, device=mask.device) > 0.5
     grown = mask.float()[None, None]
     if radius > 0:
         grown = nn.functional.max_pool2d(grown, 2 * radius + 1, stride=1, padding=radius)
@@ -192,7 +199,7 @@ def pad_index(n: Tensor | int, stride: int, like: Tensor) -> Tensor:
     """int64 indices ``[0, ceil(n / stride) * stride)`` clamped to ``n - 1`` (edge padding)."""
     size = _arange(n, like).shape[0]
     padded = _arange((size + stride - 1) // stride * stride, like)
-    return torch.clamp(padded, max=size - 1).long()
+    return torch.minimum(padded, size - 1.0 + 0.0 * padded).long()
 
 
 class PipelineGraph(nn.Module):
