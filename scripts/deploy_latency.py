@@ -6,7 +6,7 @@ Usage (repository root; ``--device cuda`` needs onnxruntime-gpu and/or CUDA torc
 
     python scripts/deploy_latency.py [--model models/bridgenet_lite.pt] [--size 480x640]
         [--scale 8] [--runs 10] [--warmup 2] [--device cpu|cuda] [--precisions fp32 fp16]
-        [--threads N] [--out DIR]
+        [--threads N] [--no-torch] [--out DIR]
 
 Rows (median and 90th percentile ms over ``--runs`` calls of the same synthetic frame: RGB
 ``--size``, LR at ``1/--scale`` with 5 % holes):
@@ -119,13 +119,15 @@ def _configs(
                     files[f"graph-{prec}"],
                 )
             )
-    rows.append((f"torch-{args.device}", "fp32", "net", {"device": args.device}, args.model))
+    if not args.no_torch:
+        rows.append((f"torch-{args.device}", "fp32", "net", {"device": args.device}, args.model))
     return rows
 
 
 def _measure(
     row: tuple[str, str, str, dict[str, Any], Path], args: argparse.Namespace, sync: Any
 ) -> list[dict[str, Any]]:
+    """Time one backend/precision; graph rows also record their difference to the reference."""
     from bridgenet_ros.runtime.backends.factory import create_backend
     from bridgenet_ros.runtime.backends.graph_runner import create_graph_pipeline
     from bridgenet_ros.runtime.pipeline import DepthSRPipeline
@@ -134,8 +136,14 @@ def _measure(
     rgb, depth = _frame(args.size, args.scale)
     backend_name = name.split("-")[0]
     results = []
+    check: dict[str, Any] = {}
     if kind == "graph":
-        pipe = create_graph_pipeline(backend_name, path, **opts)
+        pipe: Any = create_graph_pipeline(backend_name, path, **opts)
+        got, ref = pipe.run(rgb, depth), args.reference
+        check = {
+            "mask_diff_px": int((got.mask_valid != ref.mask_valid).sum()),
+            "max_diff_mm": float(np.nanmax(np.abs(got.depth_sr - ref.depth_sr)) * 1e3),
+        }
         results.append(
             ("graph", _times(lambda: pipe.run(rgb, depth), args.runs, args.warmup, sync))
         )
@@ -143,10 +151,8 @@ def _measure(
         backend = create_backend(backend_name, path, **opts)
         pipe = DepthSRPipeline(backend)
         pre = pipe.preprocess(rgb, depth)
-        net = _times(
-            lambda: backend.infer(pre.rgb, pre.depth_lr_up_norm), args.runs, args.warmup, sync
-        )
-        results.append(("network", net))
+        infer = lambda: backend.infer(pre.rgb, pre.depth_lr_up_norm)  # noqa: E731
+        results.append(("network", _times(infer, args.runs, args.warmup, sync)))
         results.append(
             ("pipeline", _times(lambda: pipe.run(rgb, depth), args.runs, args.warmup, sync))
         )
@@ -159,6 +165,7 @@ def _measure(
             "median_ms": statistics.median(t),
             "p90_ms": float(np.percentile(t, 90)),
             "runs": len(t),
+            **check,
         }
         for k, t in results
     ]
@@ -169,15 +176,17 @@ def _table(rows: list[dict[str, Any]], header: str) -> str:
     lines = [
         header,
         "",
-        "| backend | precision | what | median ms | p90 ms | ratio to network |",
-        "|---|---|---|---|---|---|",
+        "| backend | precision | what | median ms | p90 ms | ratio to network "
+        "| graph vs numpy fp32 (max mm, mask px) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         base = bare.get((r["backend"], r["precision"]))
         ratio = f"{r['median_ms'] / base:.2f}" if base else "-"
+        diff = f"{r['max_diff_mm']:.2f}, {r['mask_diff_px']}" if "max_diff_mm" in r else ""
         lines.append(
             f"| {r['backend']} | {r['precision']} | {r['kind']} | {r['median_ms']:.1f} | "
-            f"{r['p90_ms']:.1f} | {ratio} |"
+            f"{r['p90_ms']:.1f} | {ratio} | {diff} |"
         )
     return "\n".join(lines)
 
@@ -192,6 +201,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--precisions", nargs="+", default=["fp32", "fp16"])
+    parser.add_argument("--no-torch", action="store_true", help="skip the torch backend rows")
     parser.add_argument("--threads", type=int, default=0, help="onnxruntime intra-op threads")
     parser.add_argument("--out", type=Path, default=Path(os.environ.get("OUT") or "runs/latency"))
     args = parser.parse_args()
