@@ -221,3 +221,41 @@ def test_cli_export_pipeline(test_checkpoint: Path, tmp_path: Path, capsys: Any)
 
     assert OrtGraphRunner(out).settings == GraphSettings(max_depth=8.0, support_radius_px=None)
     assert main([*argv, "--height", "64", "--width", "64"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("lr_hw", "hw"), [((10, 14), (40, 56)), ((13, 17), (97, 131)), ((3, 4), (48, 64))]
+)
+def test_onnx_cubic_resize_equals_pil_bicubic_upsampling(
+    lr_hw: tuple[int, int], hw: tuple[int, int]
+) -> None:
+    """ONNX ``Resize`` cubic a=-0.5, half_pixel, exclude_outside=1 == PIL bicubic (up-sampling).
+
+    The graph uses its own PIL weight matrices (TensorRT's parser support for cubic Resize is
+    version-dependent); this pins down that both formulations agree, for the docs' claim.
+    """
+    from onnx import TensorProto, helper
+
+    from bridgenet_ros.runtime.resize import resize
+
+    node = helper.make_node(
+        "Resize",
+        ["x", "", "", "sizes"],
+        ["y"],
+        mode="cubic",
+        cubic_coeff_a=-0.5,
+        coordinate_transformation_mode="half_pixel",
+        exclude_outside=1,
+    )
+    graph = helper.make_graph(
+        [node],
+        "resize",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, *lr_hw])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [helper.make_tensor("sizes", TensorProto.INT64, [4], [1, 1, *hw])],
+    )
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    image = np.random.default_rng(0).random(lr_hw).astype(np.float32) * 5
+    got = session.run(None, {"x": image[None, None]})[0][0, 0]
+    np.testing.assert_allclose(got, resize(image, hw, "bicubic"), rtol=0, atol=1e-5)
