@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the node/bench: numpy must not compete
+
 import numpy as np
 
 
