@@ -169,18 +169,31 @@ class GraphPipeline:
 
     def __init__(self, runner: GraphRunner, config: RuntimeConfig | None = None) -> None:
         self.backend = runner
-        baked = runner.settings.runtime_config()
+        self._config = runner.settings.runtime_config()
         if config is not None:
-            wanted = GraphSettings.from_runtime(config)
-            if wanted != runner.settings:
-                raise ConfigError(
-                    f"runtime settings {asdict(wanted)} differ from those baked into the "
-                    f"{runner.name} deployment graph {asdict(runner.settings)}: re-export it "
-                    "with `bridgenet export --pipeline` and matching --min-depth/--max-depth "
-                    "(or drop the graph and use the numpy pipeline)"
-                )
-            baked = config
-        self.config = baked
+            self.config = config
+
+    @property
+    def config(self) -> RuntimeConfig:
+        """The runtime settings (those baked into the graph plus host-side checks)."""
+        return self._config
+
+    @config.setter
+    def config(self, config: RuntimeConfig) -> None:
+        """Accept ``config`` only if its baked fields equal the graph's (e.g. node reconfigure).
+
+        Raises:
+            ConfigError: if ``config`` differs from the settings baked into the graph.
+        """
+        wanted = GraphSettings.from_runtime(config)
+        if wanted != self.backend.settings:
+            raise ConfigError(
+                f"runtime settings {asdict(wanted)} differ from those baked into the "
+                f"{self.backend.name} deployment graph {asdict(self.backend.settings)}: "
+                "re-export it with `bridgenet export --pipeline` and matching "
+                "--min-depth/--max-depth (or drop the graph and use the numpy pipeline)"
+            )
+        self._config = config
 
     def model_grid(self, rgb_hw: tuple[int, int]) -> tuple[int, int]:
         """The network grid before padding: the RGB grid."""

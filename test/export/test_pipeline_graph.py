@@ -169,6 +169,12 @@ def test_graph_pipeline_refuses_other_settings(graph: Path) -> None:
         GraphPipeline(runner, RuntimeConfig(model_height=32, model_width=32))
     with pytest.raises(ConfigError, match="RGB grid"):
         GraphPipeline(runner, RuntimeConfig(output_resolution="model"))
+    pipe = GraphPipeline(runner)  # the node's reconfigure assigns pipeline.config
+    pipe.config = RuntimeConfig(min_depth=0.1, max_depth=10.0, aspect_tolerance=0.1)
+    assert pipe.config.aspect_tolerance == 0.1  # host-side settings may change
+    with pytest.raises(ConfigError, match="baked into"):
+        pipe.config = RuntimeConfig(min_depth=0.1, max_depth=5.0)
+    assert pipe.config.max_depth == 10.0
 
 
 def test_factories_dispatch_on_the_file(graph: Path, model: Any, tmp_path: Path) -> None:
