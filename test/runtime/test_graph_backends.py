@@ -112,3 +112,20 @@ def test_tensorrt_graph_precision_rules(
     )
     assert trt.built[-1]["fp16"] and not trt.built[-1]["strongly_typed"]
     runner.close()
+
+
+def test_build_engine_cli_prebuilds_the_graph_engine(
+    graphs: dict[str, Path], tmp_path: Path, monkeypatch: Any
+) -> None:
+    """``bridgenet build-engine`` on a graph: any RGB size (no stride rule), reused at run time."""
+    from bridgenet_ros.cli.main import main
+    from bridgenet_ros.runtime.backends.graph_runner import create_graph_pipeline
+
+    trt = _fake(monkeypatch, "10.3.0")
+    argv = ["build-engine", "--onnx", str(graphs["fp32"]), "--cache-dir", str(tmp_path)]
+    assert main([*argv, "--height", "41", "--width", "57"]) == 0
+    assert len(trt.built) == 1 and trt.built[0]["inputs"]["rgb"] == [41, 57, 3]
+    pipe = create_graph_pipeline("tensorrt", graphs["fp32"], cache_dir=tmp_path, allow_build=False)
+    result = pipe.run(*_frame((41, 57), (10, 14)))
+    assert result.depth_sr.shape == (41, 57) and len(trt.built) == 1
+    pipe.close()
