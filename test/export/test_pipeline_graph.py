@@ -265,3 +265,24 @@ def test_onnx_cubic_resize_equals_pil_bicubic_upsampling(
     image = np.random.default_rng(0).random(lr_hw).astype(np.float32) * 5
     got = session.run(None, {"x": image[None, None]})[0][0, 0]
     np.testing.assert_allclose(got, resize(image, hw, "bicubic"), rtol=0, atol=1e-5)
+
+
+def test_dsr_only_graph_has_no_mde_output(tmp_path: Path) -> None:
+    from bridgenet_ros.model import create_model
+
+    torch.manual_seed(1)
+    model = create_model("dsr_only").eval()
+    assert not model.has_mde
+    path = _export(model, tmp_path / "dsr.onnx", SETTINGS)
+    assert [o.name for o in onnx.load(str(path)).graph.output] == [
+        "depth",
+        "depth_lr_up",
+        "depth_range",
+        "lr_dropped",
+    ]
+    numpy_pipe, graph_pipe = _pipelines(model, path, SETTINGS)
+    rgb, depth = _frame((32, 48), (8, 12))
+    ref, got = numpy_pipe.run(rgb, depth), graph_pipe.run(rgb, depth)
+    assert got.depth_mde is None and ref.depth_mde is None
+    np.testing.assert_array_equal(got.mask_valid, ref.mask_valid)
+    np.testing.assert_allclose(got.depth_sr, ref.depth_sr, atol=2e-5, equal_nan=True)
