@@ -82,6 +82,11 @@ def _has_close_neighbour(depth: Tensor, usable: Tensor) -> Tensor:
     return any_found & usable
 
 
+def _any(mask: Tensor) -> Tensor:
+    """0-d bool ``mask.any()`` through a float ``ReduceMax`` (TensorRT reduces floats)."""
+    return mask.float().max() > 0.5
+
+
 def _masked_min_max(depth: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
     """Min and max of ``depth`` over ``mask`` (``+BIG``/``-BIG`` when the mask is empty)."""
     lo = torch.where(mask, depth, torch.full_like(depth, _BIG)).min()
@@ -105,14 +110,14 @@ def lr_mask_graph(
     above = hi + torch.maximum(span, OUTLIER_REL_MARGIN * hi.abs())
     below = lo - torch.maximum(span, OUTLIER_REL_MARGIN * lo.abs())
     far = (depth > above) | (depth < below)
-    outlier = in_range & ~supported & far & supported.any()
+    outlier = in_range & ~supported & far & _any(supported)
     return in_range & ~outlier, in_range, valid
 
 
 def depth_range_graph(depth: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
     """``(lo, hi)`` of ``normalize.depth_range``; ``(0, 1)`` when the mask is empty."""
     lo, hi = _masked_min_max(depth, mask)
-    any_valid = mask.any()
+    any_valid = _any(mask)
     lo = torch.where(any_valid, lo, torch.zeros_like(lo))
     hi = torch.where(any_valid, hi, torch.ones_like(hi))
     min_span = MIN_RELATIVE_SPAN * torch.maximum(hi.abs(), torch.ones_like(hi))
@@ -146,12 +151,11 @@ def fill_graph(depth: Tensor, mask: Tensor, sigma_px: float, max_iterations: int
     stacked = torch.stack([values, weights])[None]  # (1, 2, h, w)
     blurred = torch.matmul(torch.matmul(gy[:, None], stacked), gx[:, None].transpose(-1, -2))
     num, den = blurred[:, 0], blurred[:, 1]  # (L, h, w)
-    usable = den > _MIN_WEIGHT
-    ratio = num / torch.where(usable, den, torch.ones_like(den))
+    ratio = num / torch.where(den > _MIN_WEIGHT, den, torch.ones_like(den))
     count = weights.sum()
     filled = values.sum() / torch.maximum(count, torch.ones_like(count)) + 0.0 * depth
-    for level in range(max_iterations, -1, -1):
-        filled = torch.where(usable[level], ratio[level], filled)
+    for level in range(max_iterations, -1, -1):  # index float maps: Gather on bool is not TRT's
+        filled = torch.where(den[level] > _MIN_WEIGHT, ratio[level], filled)
     return torch.where(mask, depth, filled)
 
 
@@ -176,11 +180,11 @@ def bicubic_matrix(n_in: Tensor | int, n_out: Tensor | int, like: Tensor) -> Ten
 
 
 def nearest_index(n_in: Tensor | int, n_out: Tensor | int, like: Tensor) -> Tensor:
-    """int64 ``(n_out,)`` of ``min(floor((o + 0.5) * n_in / n_out), n_in - 1)``."""
+    """int32 ``(n_out,)`` of ``min(floor((o + 0.5) * n_in / n_out), n_in - 1)``."""
     src_n = _arange(n_in, like).shape[0] + torch.zeros(1, device=like.device)
     dst = _arange(n_out, like)
     idx = torch.floor((dst + 0.5) * src_n / dst.shape[0])
-    return torch.minimum(idx, src_n - 1.0).long()
+    return torch.minimum(idx, src_n - 1.0).int()
 
 
 def support_graph(mask: Tensor, out_hw: tuple[Any, Any], radius: int | None) -> Tensor:
@@ -196,10 +200,10 @@ def support_graph(mask: Tensor, out_hw: tuple[Any, Any], radius: int | None) -> 
 
 
 def pad_index(n: Tensor | int, stride: int, like: Tensor) -> Tensor:
-    """int64 indices ``[0, ceil(n / stride) * stride)`` clamped to ``n - 1`` (edge padding)."""
+    """int32 indices ``[0, ceil(n / stride) * stride)`` clamped to ``n - 1`` (edge padding)."""
     size = _arange(n, like).shape[0]
     padded = _arange((size + stride - 1) // stride * stride, like)
-    return torch.minimum(padded, size - 1.0 + 0.0 * padded).long()
+    return torch.minimum(padded, size - 1.0 + 0.0 * padded).int()
 
 
 class PipelineGraph(nn.Module):
