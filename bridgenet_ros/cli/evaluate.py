@@ -291,8 +291,7 @@ def run(args: argparse.Namespace) -> int:
         format_table,
         load_eval_frames,
     )
-    from bridgenet_ros.runtime.backends.factory import create_backend
-    from bridgenet_ros.runtime.pipeline import DepthSRPipeline
+    from bridgenet_ros.runtime.backends.graph_runner import build_runtime_pipeline
 
     if args.threads:
         import torch
@@ -333,8 +332,7 @@ def run(args: argparse.Namespace) -> int:
         stem = Path(path).stem
         if any(m.name == stem for m in models):
             raise ConfigError(f"two --model files share the name {stem!r}; rename one")
-        backend = create_backend(args.backend, path)
-        models.append(ModelMethod(stem, DepthSRPipeline(backend)))
+        models.append(ModelMethod(stem, build_runtime_pipeline(args.backend, path)))
     report = evaluate_frames(
         frames,
         models,

@@ -79,7 +79,8 @@ class ModelMethod:
 
     Attributes:
         name: column name (the checkpoint stem, e.g. ``bridgenet_lite``).
-        pipeline: a :class:`DepthSRPipeline` around the model's backend.
+        pipeline: a :class:`DepthSRPipeline` around the model's backend, or a
+            :class:`~bridgenet_ros.runtime.graph_pipeline.GraphPipeline` for a deployment graph.
     """
 
     name: str
