@@ -34,7 +34,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-NAMESPACE = "/qos_bench"
+#: the node's namespace, unique per process so concurrent runs in one DDS domain stay apart
+NAMESPACE = f"/qos_bench_{os.getpid()}"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class TransportResult:
         sent: measured pairs published.
         outputs: measured pairs whose depth_sr/image came back.
         node_pairs: pairs the node formed during the measurement (its /diagnostics counter).
+        pipeline_ms: the node's pipeline p50 at the end (its /diagnostics), so the node's rate
+            (1000 / pipeline_ms) can be compared with ``rate_hz``.
         rate_hz: pairs per second sent.
     """
 
@@ -59,6 +62,7 @@ class TransportResult:
     sent: int
     outputs: int
     node_pairs: int
+    pipeline_ms: float
     rate_hz: float
 
     @property
@@ -121,6 +125,7 @@ class _Client:
         self.lock = threading.Lock()
         self.arrived: set[int] = set()
         self.node_pairs = 0
+        self.pipeline_ms = float("nan")
         out_qos = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE)
         self.node.create_subscription(Image, "depth_sr/image", self._on_output, out_qos)
         self.node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diag, 10)
@@ -145,6 +150,7 @@ class _Client:
                 values = {kv.key: kv.value for kv in status.values}
                 with self.lock:
                     self.node_pairs = int(values.get("pairs", "0"))
+                    self.pipeline_ms = float(values.get("pipeline p50 (ms)", "nan"))
 
     def _message(self, fields: Any, stamp_ns: int) -> Any:
         msg = self._image_type()
@@ -285,6 +291,7 @@ def measure(
             sent=pairs,
             outputs=outputs,
             node_pairs=node_pairs,
+            pipeline_ms=client.pipeline_ms,
             rate_hz=rate_hz,
         )
     except RuntimeError as err:
