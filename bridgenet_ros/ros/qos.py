@@ -186,7 +186,7 @@ class InputSubscriptions:
         entry = AdaptiveSubscription(resolved, mode, start, create(start), create)
         self.inputs.append(entry)
         if mode == AUTO and self._timer is None:
-            self._timer = self._node.create_timer(self._period_s, self.check)
+            self._timer = self._node.create_timer(self._period_s, self._on_timer)
         return entry
 
     def _declare_mode(self, resolved: str) -> str:
@@ -229,6 +229,15 @@ class InputSubscriptions:
         """Reliability offered by each publisher of ``entry``'s topic now (sorted)."""
         infos = self._node.get_publishers_info_by_topic(entry.topic)
         return tuple(sorted(info.qos_profile.reliability.name.lower() for info in infos))
+
+    def _on_timer(self) -> None:
+        try:
+            self.check()
+        except Exception as err:  # a failed graph query or re-creation must not stop the node
+            self._node.get_logger().warning(
+                f"input QoS check failed ({type(err).__name__}: {err}); retrying",
+                throttle_duration_sec=10.0,
+            )
 
     def check(self) -> None:
         """Re-create every ``auto`` subscription whose publishers now call for the other kind."""

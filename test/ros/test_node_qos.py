@@ -154,3 +154,22 @@ def test_invalid_override_fails_at_start_up(
             namespace="/bad_qos",
             parameter_overrides=ros_helpers.node_params(test_model_path, **{name: "sometimes"}),
         )
+
+
+def test_a_failing_publisher_lookup_does_not_stop_the_node(
+    make_harness: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness = make_harness(reliability=ReliabilityPolicy.RELIABLE)
+    calls: list[str] = []
+
+    def broken(topic: str, no_mangle: bool = False) -> Any:
+        calls.append(topic)
+        raise RuntimeError("graph unavailable")
+
+    monkeypatch.setattr(harness.node, "get_publishers_info_by_topic", broken)
+    harness.wait_for(lambda: len(calls) >= 2, 10, "two failed looks at the publishers")
+    assert harness.thread.is_alive()  # the executor kept spinning
+    assert _node_side(harness)["rgb/image"] == "best_effort"  # nothing switched blindly
+    monkeypatch.undo()
+    harness.wait_connected()  # the next look works: inputs switch to reliable
+    assert _node_side(harness)["rgb/image"] == "reliable"
