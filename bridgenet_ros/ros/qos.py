@@ -121,6 +121,7 @@ class AdaptiveSubscription:
         mode: ``auto``, ``reliable``, ``best_effort`` or ``system_default``.
         reliability: the reliability the subscription was created with.
         subscription: the live ``rclpy`` subscription.
+        create: makes a new subscription of the given reliability (same topic and callback).
         offered: publisher reliabilities seen at the last check.
     """
 
@@ -233,7 +234,7 @@ class InputSubscriptions:
     def _on_timer(self) -> None:
         try:
             self.check()
-        except Exception as err:  # a failed graph query or re-creation must not stop the node
+        except Exception as err:  # noqa: BLE001 - a failed graph query must not stop the node
             self._node.get_logger().warning(
                 f"input QoS check failed ({type(err).__name__}: {err}); retrying",
                 throttle_duration_sec=10.0,
