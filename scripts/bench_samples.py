@@ -31,14 +31,15 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    from bridgenet_ros.config_io import from_mapping
-    from bridgenet_ros.data.datasets import DataConfig, build_dataset
+    from dataclasses import replace
+
+    from bridgenet_ros.data.datasets import build_dataset
     from bridgenet_ros.model import create_model
     from bridgenet_ros.train.config import load_train_config
 
     config = load_train_config(args.config)
     stride = int(getattr(create_model(config.variant), "stride", 16))
-    data = from_mapping(DataConfig, {"stride": stride, **config.data}, where=args.config)
+    data = config.data if config.data.stride else replace(config.data, stride=stride)
     dataset = build_dataset(data, "train")
     for i in range(5):  # imports, first file reads
         dataset[i]

@@ -54,6 +54,25 @@ class LiveOptions:
             raise ConfigError("discovery and drain timeouts must be > 0 seconds")
 
 
+#: how long to wait for the node's inputs to switch to reliable (its input_reliability auto)
+INPUT_SWITCH_WAIT_S = 3.0
+
+
+def _wait_reliable_readers(node: Any, topics: list[str], timeout_s: float) -> None:
+    """Wait, at most ``timeout_s``, until every reader on ``topics`` is reliable.
+
+    With ``input_reliability: auto`` the node re-creates its input subscriptions as reliable
+    once it has seen our reliable publishers; frames sent before that switch could be lost. A
+    node fixed to best effort never switches: then this only costs ``timeout_s``.
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        infos = [i for t in topics for i in node.get_subscriptions_info_by_topic(t)]
+        if infos and all(i.qos_profile.reliability.name == "RELIABLE" for i in infos):
+            return
+        time.sleep(0.05)
+
+
 @dataclass
 class _Item:
     role: str
@@ -169,6 +188,7 @@ def run_live_bench(bag: str | Path, options: LiveOptions | None = None) -> dict[
                     f"rgb/camera_info:={opts.topics.rgb_info}"
                 )
             time.sleep(0.05)
+        _wait_reliable_readers(node, [p.topic_name for p in needed], INPUT_SWITCH_WAIT_S)
         time.sleep(opts.settle_s)
         sent_ns: dict[int, float] = {}
         t0 = time.monotonic()

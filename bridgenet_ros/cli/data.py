@@ -1,11 +1,26 @@
 # SPDX-License-Identifier: Apache-2.0
-"""``bridgenet data preview``: look at a data source as an RGB | LR | GT grid."""
+"""``bridgenet data``: look at a data source, pre-build training shards, time the data path.
+
+Actions:
+
+* ``preview``: an RGB | LR | GT grid PNG of a source;
+* ``build-shards``: write the training samples a config draws into shard files
+  (``{kind: shards, path: DIR}`` reads them back, bit for bit);
+* ``bench``: training samples per second of one process, on the fly and from shards.
+"""
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-HELP = "inspect training data: 'preview' writes an RGB | LR | GT grid PNG with colour bars"
+if TYPE_CHECKING:
+    from bridgenet_ros.data.config import DataConfig
+
+HELP = (
+    "training data: 'preview' (RGB | LR | GT grid PNG), 'build-shards' (pre-built samples), "
+    "'bench' (samples/s)"
+)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -29,9 +44,7 @@ def _depth_scale(text: str) -> float | str | None:
         return text  # a unit name, validated by the reader
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the ``preview`` action and its options."""
-    sub = parser.add_subparsers(dest="data_command", metavar="ACTION")
+def _add_preview(sub: argparse._SubParsersAction) -> None:
     preview = sub.add_parser("preview", help="write a PNG grid: RGB | LR | GT per frame")
     preview.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     preview.add_argument(
@@ -61,16 +74,53 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run the chosen action; returns the exit status."""
+def _add_shards(sub: argparse._SubParsersAction) -> None:
+    shards = sub.add_parser(
+        "build-shards", help="write the training samples of a config into shard files"
+    )
+    shards.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    shards.add_argument("--config", required=True, help="training YAML (its data: section)")
+    shards.add_argument("--out", required=True, help="new shard directory, e.g. shards/campaign")
+    shards.add_argument("--samples", type=int, required=True, help="number of samples")
+    shards.add_argument("--shard-size", type=int, default=1024, help="samples per shard file")
+    shards.add_argument("--workers", type=int, default=1, help="processes drawing samples")
+    shards.add_argument("--data-root", default=None, help="root of the named sets")
+
+
+def _add_bench(sub: argparse._SubParsersAction) -> None:
+    bench = sub.add_parser("bench", help="training samples/s of one process (one worker)")
+    bench.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    bench.add_argument("--config", required=True, help="training YAML (its data: section)")
+    bench.add_argument("--shards", default=None, help="also time this shard directory")
+    bench.add_argument("--samples", type=int, default=100, help="samples per repeat")
+    bench.add_argument("--repeats", type=int, default=3, help="timed repeats (median printed)")
+    bench.add_argument("--data-root", default=None, help="root of the named sets")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``preview``, ``build-shards`` and ``bench`` actions and their options."""
+    sub = parser.add_subparsers(dest="data_command", metavar="ACTION")
+    _add_preview(sub)
+    _add_shards(sub)
+    _add_bench(sub)
+
+
+def _data_config(args: argparse.Namespace) -> DataConfig:
+    """The ``data:`` section of ``--config`` (with ``--data-root`` applied)."""
+    from dataclasses import replace
+
+    from bridgenet_ros.train.config import load_train_config
+
+    data = load_train_config(args.config).data
+    return replace(data, data_root=args.data_root) if args.data_root else data
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from bridgenet_ros.data.preview import load_preview_frames, render_preview
     from bridgenet_ros.errors import ConfigError
 
-    if getattr(args, "data_command", None) != "preview":
-        raise ConfigError("missing action: use 'bridgenet data preview --data ... --out ...'")
     if args.scale < 1.0:
         raise ConfigError(f"--scale must be >= 1, got {args.scale}")
-    from bridgenet_ros.data.preview import load_preview_frames, render_preview
-
     frames = load_preview_frames(
         args.data,
         args.n,
@@ -83,3 +133,74 @@ def run(args: argparse.Namespace) -> int:
     out = render_preview(frames, args.scale, args.out, title=f"{args.data}")
     print(f"wrote {out} ({len(frames)} frames)")
     return 0
+
+
+def _build_shards(args: argparse.Namespace) -> int:
+    from bridgenet_ros.data.shards import write_training_shards
+
+    config = _data_config(args)
+    step = max(1, args.samples // 10)
+
+    def progress(done: int) -> None:
+        if done % step == 0 or done == args.samples:
+            print(f"  {done}/{args.samples} samples", flush=True)
+
+    index, seconds = write_training_shards(
+        config,
+        args.out,
+        args.samples,
+        shard_size=args.shard_size,
+        workers=args.workers,
+        meta={"train_config": str(args.config)},
+        progress=progress,
+    )
+    print(
+        f"wrote {args.samples} samples ({config.crop_hw[0]}x{config.crop_hw[1]}) to {index.parent}"
+        f" in {seconds:.1f} s ({args.samples / seconds:.1f} samples/s); train on them with "
+        f"data.sources: [{{kind: shards, path: {index.parent}}}]"
+    )
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import statistics
+    from dataclasses import replace
+
+    from bridgenet_ros.data.config import SourceConfig
+    from bridgenet_ros.data.datasets import build_dataset
+    from bridgenet_ros.data.throughput import measure_samples_per_s
+
+    config = _data_config(args)
+    variants = [("on the fly", config)]
+    if args.shards:
+        shard_source = SourceConfig(kind="shards", path=args.shards)
+        variants.append((f"shards {args.shards}", replace(config, sources=(shard_source,))))
+    for label, data in variants:
+
+        def report(repeat: int, wall: float, cpu: float, name: str = label) -> None:
+            print(
+                f"  {name} repeat {repeat}: {wall:.1f} samples/s, {cpu:.1f} per CPU-s", flush=True
+            )
+
+        dataset = build_dataset(data, "train")
+        rates = measure_samples_per_s(dataset, args.samples, args.repeats, report=report)
+        wall = statistics.median(r[0] for r in rates)
+        cpu = statistics.median(r[1] for r in rates)
+        print(
+            f"{label}: median {wall:.1f} samples/s ({1e3 / wall:.2f} ms/sample), "
+            f"{cpu:.1f} samples per CPU-second; crop {data.crop_hw}, one process"
+        )
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the chosen action; returns the exit status."""
+    from bridgenet_ros.errors import ConfigError
+
+    actions = {"preview": _preview, "build-shards": _build_shards, "bench": _bench}
+    action = actions.get(getattr(args, "data_command", None) or "")
+    if action is None:
+        raise ConfigError(
+            "missing action: use 'bridgenet data preview|build-shards|bench ...' (see --help)"
+        )
+    return action(args)

@@ -12,29 +12,45 @@ resizing, an LR pixel is invalid (0) when more than ``max_invalid_fraction`` (de
 HR area it covers (PIL box-filter footprint) was invalid. A map with no valid pixel raises
 :class:`DataError`.
 
-Sensor model (:func:`apply_sensor_model`, :class:`SensorModelConfig`): optional, for robustness
-training: depth-dependent Gaussian noise ``sigma = a + b * z^2``, dropped pixels (dark RGB,
-specular/grazing, far), flying pixels at depth edges, range limits, quantization to mm; holes are
-written as 0 or NaN.
+Sensor models (:func:`apply_sensor_model`), optional, for robustness training and the noisy-LR
+evaluation protocol:
+
+* ToF / structured light (:class:`SensorModelConfig`): depth-dependent Gaussian noise
+  ``sigma = a + b * z^2``, dropped pixels (dark RGB, specular/grazing, far), flying pixels at depth
+  edges, range limits, quantization to mm;
+* active stereo, RealSense D4xx / OAK-D-like (:class:`StereoSensorConfig`,
+  :func:`apply_stereo_model`): disparity noise (so ``sigma_z = z^2 sigma_d / (f B)``), sub-pixel
+  disparity quantization, edge fattening toward the second camera, the invalid band at the left
+  image edge and occlusion shadows left of foreground objects.
+
+Holes are written as 0 or NaN. :func:`sensor_model_from_mapping` builds either model from a
+mapping with an optional ``kind: tof | stereo`` key (the ``--sensor-model`` YAML files).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal, Mapping, Union
 
 import numpy as np
 
+from bridgenet_ros.data.stereo import StereoSensorConfig, apply_stereo_model
 from bridgenet_ros.errors import ConfigError, DataError
 from bridgenet_ros.runtime.normalize import valid_mask
 from bridgenet_ros.runtime.resize import lr_size_for_scale, resize
 
 __all__ = [
+    "AnySensorModel",
     "SensorModelConfig",
+    "StereoSensorConfig",
     "apply_sensor_model",
+    "apply_stereo_model",
     "bicubic_downsample",
     "fill_invalid_nearest",
+    "load_sensor_model",
+    "sensor_model_from_mapping",
     "upsample_depth",
 ]
 
@@ -213,14 +229,18 @@ class SensorModelConfig:
 def apply_sensor_model(
     depth: np.ndarray,
     rng: np.random.Generator,
-    config: SensorModelConfig | None = None,
+    config: AnySensorModel | None = None,
     rgb: np.ndarray | None = None,
+    *,
+    frame_width_px: float | None = None,
+    x_offset_px: float = 0.0,
 ) -> np.ndarray:
-    """Degrade a metric depth map like a real depth sensor.
+    """Degrade a metric depth map like a real depth sensor (ToF, or stereo: see below).
 
-    Order: misregistration shift, flying pixels at edges, Gaussian noise ``sigma(z)``,
+    ToF order: misregistration shift, flying pixels at edges, Gaussian noise ``sigma(z)``,
     quantization, then holes from the range limits and the dropout causes. Already-invalid pixels
-    stay invalid (and move with the shift).
+    stay invalid (and move with the shift). A :class:`StereoSensorConfig` is handed to
+    :func:`apply_stereo_model` (with ``frame_width_px`` and ``x_offset_px``).
 
     Args:
         depth: ``(h, w)`` depth in metres, invalid = 0/NaN.
@@ -228,6 +248,8 @@ def apply_sensor_model(
         config: model parameters (defaults of :class:`SensorModelConfig`).
         rgb: optional ``(H, W, 3)`` uint8 image for dark-pixel dropout and the RGB-pixel
             shift cap; resized with nearest sampling when its size differs from ``depth``.
+        frame_width_px: stereo only, see :func:`apply_stereo_model`.
+        x_offset_px: stereo only, see :func:`apply_stereo_model`.
 
     Returns:
         ``(h, w)`` float32 depth in metres with holes as 0 or NaN (``config.hole_value``).
@@ -237,6 +259,10 @@ def apply_sensor_model(
     """
     from bridgenet_ros.errors import ShapeError
 
+    if isinstance(config, StereoSensorConfig):
+        return apply_stereo_model(
+            depth, rng, config, frame_width_px=frame_width_px, x_offset_px=x_offset_px
+        )
     cfg = config or SensorModelConfig()
     if depth.ndim != 2:
         raise ShapeError(f"apply_sensor_model expects an (h, w) depth map, got {depth.shape}")
@@ -314,3 +340,48 @@ def _shift_subpixel(
     hole_weight = ndimage.shift((~valid).astype(np.float32), offset, order=1, mode="nearest")
     valid_shifted = hole_weight < 1e-6
     return np.where(valid_shifted, shifted, 0.0).astype(np.float32), valid_shifted
+
+
+#: either sensor model
+AnySensorModel = Union[SensorModelConfig, StereoSensorConfig]
+
+#: ``kind`` key of a sensor-model mapping -> its config class
+SENSOR_MODEL_KINDS: dict[str, type[SensorModelConfig] | type[StereoSensorConfig]] = {
+    "tof": SensorModelConfig,
+    "stereo": StereoSensorConfig,
+}
+
+
+def sensor_model_from_mapping(mapping: Mapping[str, Any], *, where: str = "") -> AnySensorModel:
+    """Build a sensor model from a mapping with an optional ``kind`` key (default ``tof``).
+
+    Args:
+        mapping: ``{kind: tof | stereo, <fields of that model>}``.
+        where: label for error messages (the YAML file).
+
+    Raises:
+        ConfigError: unknown kind or key, or an invalid value.
+    """
+    from bridgenet_ros.config_io import from_mapping
+
+    label = where or "sensor model"
+    if not isinstance(mapping, Mapping):
+        raise ConfigError(f"{label}: expected a mapping, got {type(mapping).__name__}")
+    fields = dict(mapping)
+    kind = fields.pop("kind", "tof")
+    if kind not in SENSOR_MODEL_KINDS:
+        raise ConfigError(
+            f"{label}: kind must be one of {sorted(SENSOR_MODEL_KINDS)}, got {kind!r}"
+        )
+    return from_mapping(SENSOR_MODEL_KINDS[kind], fields, where=label)
+
+
+def load_sensor_model(path: str | Path) -> AnySensorModel:
+    """Read a sensor-model YAML (``config/sensor_model_tof.yaml``, ``..._stereo.yaml``).
+
+    Raises:
+        ConfigError: unreadable file, unknown kind or key, invalid value.
+    """
+    from bridgenet_ros.config_io import load_yaml
+
+    return sensor_model_from_mapping(load_yaml(path), where=str(path))

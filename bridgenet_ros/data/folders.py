@@ -26,12 +26,19 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Collection, Literal, Sequence
 
 import numpy as np
 
 from bridgenet_ros.data.frame_sequence import FrameSequence
-from bridgenet_ros.data.splits import GroupBy, Split, group_for_stem, split_indices
+from bridgenet_ros.data.splits import (
+    FIXED_TRAIN_STEMS,
+    GroupBy,
+    Split,
+    fixed_split_indices,
+    group_for_stem,
+    split_indices,
+)
 from bridgenet_ros.errors import DataError
 
 __all__ = [
@@ -226,6 +233,8 @@ class RGBDFolder(FrameSequence[RGBDSample]):
         split: keep only ``train``, ``val`` or ``all`` frames (see :mod:`.splits`).
         val_fraction: share of groups in validation.
         name: set name for messages and grouping (default: the folder name).
+        train_stems: a fixed split instead of the group split: ``train`` = these stems,
+            ``val`` = every other frame (see :data:`~.splits.FIXED_TRAIN_STEMS`).
 
     A split may be empty (a set recorded on one day has no validation group); the set as a
     whole may not.
@@ -248,6 +257,7 @@ class RGBDFolder(FrameSequence[RGBDSample]):
         split: Split = "all",
         val_fraction: float = 0.2,
         name: str | None = None,
+        train_stems: Collection[str] | None = None,
     ) -> None:
         self.root = Path(root)
         self.name = name or self.root.name
@@ -282,7 +292,10 @@ class RGBDFolder(FrameSequence[RGBDSample]):
             lr_path = lr_files[stem][0] if lr_dir is not None else None
             frames.append((stem, rgb_files[stem][0], depth_files[stem][0], lr_path))
         groups = [group_for_stem(stem, group_by, self.name) for stem, *_ in frames]
-        keep = split_indices(groups, split, val_fraction)
+        if train_stems is not None:
+            keep = fixed_split_indices([f[0] for f in frames], split, train_stems)
+        else:
+            keep = split_indices(groups, split, val_fraction)
         self._frames = [frames[i] for i in keep]
         self._groups = [groups[i] for i in keep]
         if not frames:
@@ -428,8 +441,10 @@ def open_named_set(
         name: ``rgbdd``, ``rgbdd_realscene``, ``middlebury``, ``nyu_v2``, ``raw_sensor/redwood``
             or ``raw_sensor/tum``.
         root: the data root (default ``../shared/data`` next to the repository).
-        split: ``train``, ``val`` or ``all``.
-        val_fraction: share of groups in validation.
+        split: ``train``, ``val`` or ``all``. Sets with a fixed split
+            (:data:`~.splits.FIXED_TRAIN_STEMS`, e.g. ``middlebury``) use it: ``val`` is their
+            held-out test scenes.
+        val_fraction: share of groups in validation (group splits only).
         on_error: see :class:`RGBDFolder`.
 
     Returns:
@@ -457,4 +472,5 @@ def open_named_set(
         split=split,
         val_fraction=val_fraction,
         name=name,
+        train_stems=FIXED_TRAIN_STEMS.get(name),
     )

@@ -9,21 +9,81 @@ The split is deterministic and needs no random seed: the sorted distinct groups 
 ``k = round(1 / val_fraction)`` piles and pile ``k // 2`` is validation. For the 13 capture days of
 the shared RGB-D-D set with the default ``val_fraction=0.2`` that is days 20200531, 20200705 and
 20200801 (33 of 271 frames); see ``docs/data.md``.
+
+Sets whose test images are fixed by the literature use a fixed split instead: an allow-list of
+training stems, everything else held out (``split="val"``). Middlebury: see
+:data:`MIDDLEBURY_SCENES` and :data:`MIDDLEBURY_TRAIN_STEMS`.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Iterable, Literal, Sequence
+from typing import Collection, Iterable, Literal, Sequence
 
 from bridgenet_ros.errors import ConfigError
 
-__all__ = ["GroupBy", "Split", "capture_day", "group_for_stem", "split_groups", "split_indices"]
+__all__ = [
+    "FIXED_TRAIN_STEMS",
+    "MIDDLEBURY_HELD_OUT",
+    "MIDDLEBURY_SCENES",
+    "MIDDLEBURY_TRAIN_STEMS",
+    "GroupBy",
+    "Split",
+    "capture_day",
+    "fixed_split_indices",
+    "group_for_stem",
+    "split_groups",
+    "split_indices",
+]
 
 GroupBy = Literal["day", "stem", "set"]
 Split = Literal["train", "val", "all"]
 
 _TIMESTAMP = re.compile(r"^(\d{8})\d{6}")
+
+#: stems of the shared ``middlebury`` set -> scene (year). The set numbers the alphabetical
+#: "Middlebury 30" list; its gaps 02, 06, 14, 18, 21, 24 are the 2005 scenes Art, Books, Dolls,
+#: Laundry, Moebius and Reindeer - the images the depth-SR literature reports on - which are
+#: not in the shared data. Files with other stems (e.g. those 2005 scenes, added by a user) are
+#: never training data: the training side is an allow-list.
+MIDDLEBURY_SCENES: dict[str, str] = {
+    "01": "Aloe (2006)",
+    "03": "Baby1 (2006)",
+    "04": "Baby2 (2006)",
+    "05": "Baby3 (2006)",
+    "07": "Bowling1 (2006)",
+    "08": "Bowling2 (2006)",
+    "09": "Cloth1 (2006)",
+    "10": "Cloth2 (2006)",
+    "11": "Cloth3 (2006)",
+    "12": "Cloth4 (2006)",
+    "13": "Cones (2003)",
+    "15": "Flowerpots (2006)",
+    "16": "Lampshade1 (2006)",
+    "17": "Lampshade2 (2006)",
+    "19": "Midd1 (2006)",
+    "20": "Midd2 (2006)",
+    "22": "Monopoly (2006)",
+    "23": "Plastic (2006)",
+    "25": "Rocks1 (2006)",
+    "26": "Rocks2 (2006)",
+    "27": "Teddy (2003)",
+    "28": "Wood1 (2006)",
+    "29": "Wood2 (2006)",
+    "30": "Venus (2001)",
+}
+
+#: Middlebury scenes held out of training (the test side, ``split="val"``): the 2003 benchmark
+#: scenes Cones and Teddy, the 2001 Venus, both Midd views (one scene) and Monopoly (a flat
+#: textured board: the texture-copying trap). Near-duplicate views of one scene (Baby1-3,
+#: Cloth1-4, ...) are all on one side.
+MIDDLEBURY_HELD_OUT: frozenset[str] = frozenset({"13", "19", "20", "22", "27", "30"})
+
+#: Middlebury stems that may be trained on (the 18 others)
+MIDDLEBURY_TRAIN_STEMS: frozenset[str] = frozenset(MIDDLEBURY_SCENES) - MIDDLEBURY_HELD_OUT
+
+#: named set -> allow-list of training stems (a fixed split replaces the group split)
+FIXED_TRAIN_STEMS: dict[str, frozenset[str]] = {"middlebury": MIDDLEBURY_TRAIN_STEMS}
 
 
 def capture_day(stem: str) -> str | None:
@@ -102,3 +162,24 @@ def split_indices(groups: Sequence[str], split: Split, val_fraction: float = 0.2
     else:
         raise ConfigError(f"split must be 'train', 'val' or 'all', got {split!r}")
     return [i for i, g in enumerate(groups) if g in wanted]
+
+
+def fixed_split_indices(
+    stems: Sequence[str], split: Split, train_stems: Collection[str]
+) -> list[int]:
+    """Indices of a fixed split: ``train`` = stems in the allow-list, ``val`` = all others.
+
+    Args:
+        stems: file stem of every frame, in frame order.
+        split: ``train``, ``val`` (the held-out frames) or ``all``.
+        train_stems: the stems that may be trained on.
+
+    Returns:
+        Sorted frame indices.
+    """
+    if split == "all":
+        return list(range(len(stems)))
+    if split not in ("train", "val"):
+        raise ConfigError(f"split must be 'train', 'val' or 'all', got {split!r}")
+    wanted = split == "train"
+    return [i for i, stem in enumerate(stems) if (stem in train_stems) == wanted]

@@ -11,7 +11,9 @@ analytic primitives (no triangles, no loops over pixels):
 * albedo: textures in surface coordinates (metres), chosen independently of geometry: flat,
   stripes, checkers, value noise and colour patches, so RGB edges often are not depth edges
   (and an object sometimes shares its background's material, so a depth edge may show no
-  texture edge) - the texture-copying trap BridgeNet is built against;
+  texture edge) - the texture-copying trap BridgeNet is built against; optionally
+  (:class:`PhotoTextures`) a share of the materials are crops of real photos, whose edges
+  have nothing to do with the scene's geometry;
 * shading: Lambertian from the analytic normals plus ambient, 1-3 point lights with gentle
   distance fall-off, auto exposure, a little sensor noise.
 
@@ -22,6 +24,8 @@ everything, so workers can render any index in any order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -33,6 +37,7 @@ __all__ = [
     "BASE_SIZE_HW",
     "MAX_DEPTH_M",
     "MIN_DEPTH_M",
+    "PhotoTextures",
     "SyntheticFrame",
     "SyntheticScenes",
     "render_scene",
@@ -102,6 +107,63 @@ def _rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
     return ry @ rx @ rz
 
 
+class PhotoTextures:
+    """Real photos to cut albedo textures from (for :class:`SyntheticScenes`).
+
+    Photos are read lazily (PIL), shrunk so the longer side is at most ``max_side`` pixels, and
+    kept decoded as uint8 (``cache_size`` photos, about 150 kB each: 40 MB for the 256 training
+    photos of RGB-D-D and Middlebury), so each DataLoader worker decodes each photo once. The
+    list order is fixed by the caller: frames stay deterministic per ``(seed, index)`` for the
+    same list.
+
+    Args:
+        paths: RGB image files (use training-split images only).
+        max_side: longest side after shrinking, in pixels.
+        cache_size: photos kept decoded.
+
+    Raises:
+        ConfigError: for an empty list.
+    """
+
+    def __init__(self, paths: Sequence[str | Path], max_side: int = 256, cache_size: int = 512):
+        if not paths:
+            raise ConfigError("PhotoTextures needs at least one photo")
+        self.paths = [Path(p) for p in paths]
+        self.max_side = int(max_side)
+        self.cache_size = int(cache_size)
+        self._cache: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def image(self, index: int) -> np.ndarray:
+        """Photo ``index`` as ``(h, w, 3)`` uint8 (shrunk, cached)."""
+        cached = self._cache.get(index)
+        if cached is not None:
+            return cached
+        from PIL import Image
+
+        from bridgenet_ros.data.folders import read_rgb_file
+
+        rgb = read_rgb_file(self.paths[index])
+        h, w = rgb.shape[:2]
+        factor = self.max_side / max(h, w)
+        if factor < 1.0:
+            size = (max(1, round(w * factor)), max(1, round(h * factor)))
+            bilinear = getattr(
+                Image, "Resampling", Image
+            ).BILINEAR  # Pillow < 9.1 has no Resampling
+            rgb = np.asarray(Image.fromarray(rgb).resize(size, bilinear))
+        photo = np.ascontiguousarray(rgb, dtype=np.uint8)
+        if len(self._cache) >= self.cache_size:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[index] = photo
+        return photo
+
+    def __repr__(self) -> str:
+        return f"PhotoTextures({len(self.paths)} photos, max_side={self.max_side})"
+
+
 @dataclass
 class _Material:
     """Albedo texture in surface coordinates (metres)."""
@@ -113,9 +175,24 @@ class _Material:
     noise: np.ndarray | None = None  # (g, g) value-noise grid
     patches: np.ndarray | None = None  # (n, 7): u, v, ru, rv, r, g, b
     sharp: bool = True
+    photo: np.ndarray | None = None  # (3, h, w) float32 crop of a real photo
+
+    def _photo_albedo(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Mirror-tiled nearest lookup of the photo crop at ``freq`` texels per metre."""
+        assert self.photo is not None
+        _, ph, pw = self.photo.shape
+        x = np.floor(u * np.float32(self.freq)).astype(np.int64) % (2 * pw)
+        y = np.floor(v * np.float32(self.freq)).astype(np.int64) % (2 * ph)
+        x = np.where(x >= pw, 2 * pw - 1 - x, x)
+        y = np.where(y >= ph, 2 * ph - 1 - y, y)
+        flat = self.photo.reshape(3, -1)
+        index = y * pw + x
+        return np.stack([flat[c].take(index) for c in range(3)]) * self.colors[0][:, None]
 
     def albedo(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """``(3, n)`` float32 albedo (channel-first) at surface coordinates ``u``, ``v`` in m."""
+        if self.kind == "photo":
+            return self._photo_albedo(u, v)
         c0, c1 = self.colors[0], self.colors[1]
         if self.kind == "flat":
             t = None
@@ -158,8 +235,30 @@ class _Material:
         return out
 
 
-def _random_material(rng: np.random.Generator) -> _Material:
-    """Draw a texture independent of the surface it will be put on."""
+def _photo_material(rng: np.random.Generator, photos: PhotoTextures) -> _Material:
+    """A crop of a random photo (48 px to the whole photo), 40-200 texels per metre, tinted."""
+    photo = photos.image(int(rng.integers(0, len(photos))))
+    h, w = photo.shape[:2]
+    ch = int(rng.integers(min(48, h), h + 1))
+    cw = int(rng.integers(min(48, w), w + 1))
+    y0 = int(rng.integers(0, h - ch + 1))
+    x0 = int(rng.integers(0, w - cw + 1))
+    crop = photo[y0 : y0 + ch, x0 : x0 + cw].transpose(2, 0, 1).astype(np.float32) / 255.0
+    tint = rng.uniform(0.7, 1.15, 3).astype(np.float32)
+    colors = np.stack([tint, tint]).astype(np.float32)
+    return _Material(kind="photo", colors=colors, freq=float(rng.uniform(40.0, 200.0)), photo=crop)
+
+
+def _random_material(
+    rng: np.random.Generator, photos: PhotoTextures | None = None, photo_prob: float = 0.0
+) -> _Material:
+    """Draw a texture independent of the surface it will be put on.
+
+    With ``photos`` a share ``photo_prob`` of the materials are photo crops (one more random draw
+    per material; without photos the draws, and so the frames, are as before).
+    """
+    if photos is not None and rng.random() < photo_prob:
+        return _photo_material(rng, photos)
     kind = str(rng.choice(["flat", "stripes", "checkers", "noise"], p=[0.2, 0.3, 0.2, 0.3]))
     base = rng.uniform(0.1, 0.95, 3)
     other = np.clip(base + rng.uniform(-0.6, 0.6, 3), 0.03, 1.0)
@@ -419,14 +518,30 @@ def _screen_rect(
 
 
 def render_scene(
-    rng: np.random.Generator, height: int, width: int
+    rng: np.random.Generator,
+    height: int,
+    width: int,
+    *,
+    view_from_ref: tuple[np.ndarray, np.ndarray] | None = None,
+    intrinsics: np.ndarray | None = None,
+    photos: PhotoTextures | None = None,
+    photo_prob: float = 0.5,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Render one random scene.
+    """Render one random scene, optionally from a second camera of the same rig.
 
     Args:
         rng: the generator that decides everything about the scene.
         height: image height in pixels.
         width: image width in pixels.
+        view_from_ref: ``(R (3, 3), t (3,) metres)``: render from a camera whose optical frame
+            is ``p_view = R @ p_ref + t``, ``p_ref`` in the randomly drawn camera's optical
+            frame (x right, y down, z forward). The scene (room, objects, materials, lights)
+            is the same as without it; default: the drawn camera.
+        intrinsics: ``(3, 3)`` ``K`` of the rendering camera for ``(height, width)``; default:
+            the drawn one (the random focal length is drawn either way, so the scene is the
+            same).
+        photos: real photos for photo-crop materials (``None``: procedural textures only).
+        photo_prob: share of materials cut from ``photos``.
 
     Returns:
         ``(rgb (H, W, 3) uint8, depth (H, W) float32 metres, K (3, 3) float64)``.
@@ -447,16 +562,23 @@ def render_scene(
     r_wc = (r_wc @ np.diag([1.0, -1.0, 1.0])).astype(np.float32)  # camera y points down
     focal = BASE_FX * rng.uniform(0.95, 1.05)
     K = scaled_intrinsics(height, width, focal, focal * rng.uniform(0.99, 1.01))
+    if intrinsics is not None:
+        K = np.asarray(intrinsics, dtype=np.float64).reshape(3, 3)
+    eye, r_view = camera, r_wc
+    if view_from_ref is not None:  # world_from_view = world_from_ref @ ref_from_view
+        rot = np.asarray(view_from_ref[0], dtype=np.float64)
+        eye = camera - r_wc.astype(np.float64) @ rot.T @ np.asarray(view_from_ref[1], float)
+        r_view = (r_wc.astype(np.float64) @ rot.T).astype(np.float32)
 
     u = (np.arange(width, dtype=np.float32) - np.float32(K[0, 2])) / np.float32(K[0, 0])
     v = (np.arange(height, dtype=np.float32) - np.float32(K[1, 2])) / np.float32(K[1, 1])
     # world direction = r_wc @ (u, v, 1): z_cam = 1, so the ray parameter t is the depth.
     # Kept as (H, W) images so an object's rays can be sliced to its screen rectangle.
     dirs: Rays = tuple(  # type: ignore[assignment]
-        r_wc[k, 0] * u[None, :] + (r_wc[k, 1] * v[:, None] + r_wc[k, 2]) for k in range(3)
+        r_view[k, 0] * u[None, :] + (r_view[k, 1] * v[:, None] + r_view[k, 2]) for k in range(3)
     )
     n_pix = height * width
-    cam32 = camera.astype(np.float32)
+    cam32 = eye.astype(np.float32)
 
     # Room: exit through the inside of the axis-aligned box [0, room]; surface id 2*axis+side.
     best_t: np.ndarray = np.full((height, width), np.inf, dtype=np.float32)
@@ -474,24 +596,24 @@ def render_scene(
 
     objects = _place_objects(rng, room, camera, yaw)
     for k, prim in enumerate(objects):
-        rect = _screen_rect(prim, camera, r_wc, K, height, width)
+        rect = _screen_rect(prim, eye, r_view, K, height, width)
         if rect is None:
             continue
         y0, y1, x0, x1 = rect
         window = (slice(y0, y1), slice(x0, x1))
-        t = prim.intersect(camera, (dirs[0][window], dirs[1][window], dirs[2][window]))
+        t = prim.intersect(eye, (dirs[0][window], dirs[1][window], dirs[2][window]))
         closer = t < best_t[window]
         best_t[window][closer] = t[closer]
         best_id[window][closer] = 6 + k
     best_t = best_t.ravel()
     best_id = best_id.ravel()
 
-    room_materials = [_random_material(rng) for _ in range(6)]
+    room_materials = [_random_material(rng, photos, photo_prob) for _ in range(6)]
     for prim in objects:
         if rng.random() < 0.15:  # same material as a wall: depth edge without texture edge
             prim.material = room_materials[int(rng.integers(0, 6))]
         else:
-            prim.material = _random_material(rng)
+            prim.material = _random_material(rng, photos, photo_prob)
 
     px = cam32[0] + best_t * dirs[0].ravel()
     py = cam32[1] + best_t * dirs[1].ravel()
@@ -563,13 +685,22 @@ class SyntheticScenes(FrameSequence[SyntheticFrame]):
         height: image height in pixels.
         width: image width in pixels.
         length: nominal number of frames (``len``); any index below it can be rendered.
+        photos: real photos for photo-crop textures (``None``: procedural textures only).
+        photo_texture_prob: share of materials cut from ``photos``.
 
     Raises:
         ConfigError: for a non-positive size or length.
     """
 
     def __init__(
-        self, seed: int = 0, height: int = 480, width: int = 640, length: int = 100_000
+        self,
+        seed: int = 0,
+        height: int = 480,
+        width: int = 640,
+        length: int = 100_000,
+        *,
+        photos: PhotoTextures | None = None,
+        photo_texture_prob: float = 0.5,
     ) -> None:
         if height < 8 or width < 8:
             raise ConfigError(f"synthetic frame size must be at least 8x8, got {width}x{height}")
@@ -581,6 +712,8 @@ class SyntheticScenes(FrameSequence[SyntheticFrame]):
         self.height = int(height)
         self.width = int(width)
         self.length = int(length)
+        self.photos = photos
+        self.photo_texture_prob = float(photo_texture_prob)
 
     def __len__(self) -> int:
         return self.length
@@ -588,11 +721,17 @@ class SyntheticScenes(FrameSequence[SyntheticFrame]):
     def _frame(self, index: int) -> SyntheticFrame:
         """Render frame ``index`` (negative indices count from ``len``)."""
         rng = np.random.default_rng([self.seed, index])
-        rgb, depth, K = render_scene(rng, self.height, self.width)
+        rgb, depth, K = render_scene(
+            rng,
+            self.height,
+            self.width,
+            photos=self.photos,
+            photo_prob=self.photo_texture_prob,
+        )
         return SyntheticFrame(rgb=rgb, depth=depth, K=K)
 
     def __repr__(self) -> str:
         return (
             f"SyntheticScenes(seed={self.seed}, height={self.height}, width={self.width}, "
-            f"length={self.length})"
+            f"length={self.length}, photos={self.photos!r})"
         )

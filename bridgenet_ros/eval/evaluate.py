@@ -13,7 +13,13 @@ Every method is scored on the same frames and the same pixels:
 
 The LR input is the literature's protocol (PIL bicubic down-sampling by ``scale``) unless the set
 provides real LR maps (``lr_dir``). Depth values are ``file value × depth_scale``, which sets the
-unit of RMSE/MAE/MAD (e.g. ``0.1`` turns millimetres into centimetres).
+unit of RMSE/MAE/MAD (e.g. ``0.1`` turns millimetres into centimetres); ``depth_scale="unitless"``
+keeps raw values of a set without a metric unit.
+
+Real-sensor protocol (``real_sensor=True`` and ``regions``, :mod:`bridgenet_ros.eval.real_sensor`):
+the LR input is the hole-aware self-down-sampling of the sensor's own depth, which stays the
+reference; the report adds scores on the ``flat`` and ``edge`` regions of the reference
+(:mod:`bridgenet_ros.eval.regions`) and each method's ratio to bicubic.
 """
 
 from __future__ import annotations
@@ -21,22 +27,26 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Sequence
 
 import numpy as np
 
 from bridgenet_ros.errors import ConfigError, DataError
 from bridgenet_ros.eval.baselines import GuidedParams, guided_filter_depth, params_for_scale
 from bridgenet_ros.eval.metrics import METRIC_NAMES, MetricAccumulator, compute_metrics
+from bridgenet_ros.eval.real_sensor import RegionScores
 
 if TYPE_CHECKING:
-    from bridgenet_ros.data.degradation import SensorModelConfig
+    from bridgenet_ros.data.degradation import AnySensorModel
+    from bridgenet_ros.eval.real_sensor import DownsampleFilter
+    from bridgenet_ros.eval.regions import RegionConfig
 
 __all__ = [
     "EvalFrame",
     "EvalReport",
     "ModelMethod",
     "evaluate_frames",
+    "format_region_table",
     "format_table",
     "load_eval_frames",
     "unit_label",
@@ -69,7 +79,8 @@ class ModelMethod:
 
     Attributes:
         name: column name (the checkpoint stem, e.g. ``bridgenet_lite``).
-        pipeline: a :class:`DepthSRPipeline` around the model's backend.
+        pipeline: a :class:`DepthSRPipeline` around the model's backend, or a
+            :class:`~bridgenet_ros.runtime.graph_pipeline.GraphPipeline` for a deployment graph.
     """
 
     name: str
@@ -88,30 +99,36 @@ class EvalReport:
     extra: dict[str, Any] = field(default_factory=dict)
     #: per image: predictions by method, kept only when asked (for --vis)
     predictions: list[dict[str, np.ndarray]] = field(default_factory=list)
+    #: real-sensor protocol: ``RegionScores.summary()`` (region -> fraction, methods, ratios)
+    regions: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """The issue-4 JSON schema (plus ``extra`` keys such as data and split)."""
-
-        def clean(value: float) -> float | None:
-            return None if value is None or not math.isfinite(value) else float(value)
-
-        return {
+        """The issue-4 JSON schema (plus ``regions`` and ``extra`` keys such as data, split)."""
+        body: dict[str, Any] = {
             "scale": self.scale,
             "crop": self.crop,
             "unit": self.unit,
-            "methods": {
-                name: {k: (clean(v) if k != "n_images" else int(v)) for k, v in m.items()}
-                for name, m in self.methods.items()
-            },
-            "images": [
-                {
-                    k: ({m: clean(v) for m, v in val.items()} if isinstance(val, dict) else val)
-                    for k, val in img.items()
-                }
-                for img in self.images
-            ],
-            **self.extra,
+            "methods": self.methods,
+            "images": self.images,
         }
+        if self.regions:
+            body["regions"] = self.regions
+        return {k: _json_clean(v) for k, v in {**body, **self.extra}.items()}
+
+
+def _json_clean(value: Any) -> Any:
+    """Non-finite floats -> ``None``, numpy scalars -> Python, recursively; counts stay int."""
+    if isinstance(value, dict):
+        return {k: _json_clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_clean(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    return value
 
 
 def unit_label(metres_per_unit: float | None) -> str:
@@ -129,12 +146,14 @@ def load_eval_frames(
     *,
     scale: float | None,
     lr_dir: str | None = None,
-    depth_scale: float | None = None,
+    depth_scale: float | Literal["unitless"] | None = None,
     split: str = "all",
     root: str | Path | None = None,
     limit: int | None = None,
-    sensor_model: SensorModelConfig | None = None,
+    sensor_model: AnySensorModel | None = None,
     sensor_seed: int = 0,
+    real_sensor: bool = False,
+    downsample_filter: DownsampleFilter = "bicubic",
 ) -> tuple[list[EvalFrame], str]:
     """Read frames of a named set or folder and build their LR inputs.
 
@@ -144,7 +163,8 @@ def load_eval_frames(
         lr_dir: sub-folder of real/precomputed LR maps (same stems) instead of ``scale``.
         depth_scale: unit of the evaluation: file value × ``depth_scale``. Default: the named
             set's metres (unit-less sets stay raw); for a folder, millimetre files -> metres
-            (``0.001``).
+            (``0.001``). ``"unitless"``: the files have no metric unit; raw values are scored
+            (unit ``raw``).
         split: ``val``, ``train`` or ``all`` (group split by capture day, see data.splits).
         root: data root of the named sets (default ``../shared/data``).
         limit: keep at most this many frames, evenly spaced (``None``: all).
@@ -152,6 +172,10 @@ def load_eval_frames(
             flying pixels, misregistration; metric sets only): a "noisy LR" protocol that is
             reproducible (frame ``i`` uses ``default_rng([sensor_seed, i])``).
         sensor_seed: seed of the sensor model.
+        real_sensor: real-sensor protocol: the LR input is
+            :func:`~bridgenet_ros.eval.real_sensor.self_downsample` of the HR depth (holes
+            excluded from the kernel) instead of the literature's bicubic protocol.
+        downsample_filter: ``bicubic`` or ``box``, the filter of ``real_sensor``.
 
     Returns:
         The frames and the unit label.
@@ -165,6 +189,11 @@ def load_eval_frames(
 
     if scale is None and lr_dir is None:
         raise ConfigError("give --scale S (bicubic LR) or --lr-dir NAME (LR maps in the set)")
+    if real_sensor and (lr_dir is not None or scale is None or sensor_model is not None):
+        raise ConfigError(
+            "the real-sensor protocol makes its LR from the sensor's own depth: give --scale S, "
+            "without --lr-dir or --sensor-model"
+        )
     base = Path(root) if root is not None else None
     if data in NAMED_SETS:
         spec = NAMED_SETS[data]
@@ -179,6 +208,12 @@ def load_eval_frames(
         group_by = "day"
     if not folder.is_dir():
         raise DataError(f"{folder}: evaluation data not found (a named set or a folder)")
+    if depth_scale == "unitless":
+        file_metres, depth_scale = None, None
+    elif isinstance(depth_scale, str):
+        raise ConfigError(
+            f"depth scale {depth_scale!r}: give a positive number or 'unitless' (raw values)"
+        )
     if sensor_model is not None and (lr_dir is not None or file_metres is None):
         raise ConfigError(
             "the sensor model degrades bicubic LR of metric depth: use it with --scale on a "
@@ -209,6 +244,11 @@ def load_eval_frames(
         if lr_dir is not None:
             assert sample.depth_lr is not None
             depth_lr = sample.depth_lr.astype(np.float32)
+        elif real_sensor:
+            from bridgenet_ros.eval.real_sensor import self_downsample
+
+            assert scale is not None
+            depth_lr = self_downsample(sample.depth_hr, float(scale), method=downsample_filter)
         else:
             assert scale is not None
             depth_lr = bicubic_downsample(sample.depth_hr, float(scale))
@@ -235,6 +275,7 @@ def evaluate_frames(
     unit: str = "m",
     keep_predictions: bool = False,
     progress: Callable[[Iterable[EvalFrame]], Iterable[EvalFrame]] | None = None,
+    regions: RegionConfig | None = None,
 ) -> EvalReport:
     """Score models and baselines on frames.
 
@@ -249,9 +290,12 @@ def evaluate_frames(
         unit: label of the depth unit.
         keep_predictions: keep every prediction (for visualisation).
         progress: optional wrapper of the frame iterable (e.g. tqdm).
+        regions: score also on the ``flat`` and ``edge`` regions of each frame's ground truth
+            (:func:`~bridgenet_ros.eval.regions.compute_regions` with these thresholds at the
+            frame's scale); ``None``: overall scores only.
 
     Returns:
-        The report with per-method means and per-image metrics.
+        The report with per-method means and per-image metrics (and ``regions`` when asked).
 
     Raises:
         ConfigError: for an unknown baseline or missing guided parameters.
@@ -269,6 +313,7 @@ def evaluate_frames(
         raise ConfigError(f"method names must be unique, got {names}")
     bicubic_pipeline = DepthSRPipeline(PassThroughBackend()) if not models else None
     acc = {name: MetricAccumulator() for name in names}
+    region_scores = RegionScores()
     images: list[dict[str, Any]] = []
     kept: list[dict[str, np.ndarray]] = []
     iterable = progress(frames) if progress is not None else frames
@@ -285,8 +330,8 @@ def evaluate_frames(
             depth_lr_up = bicubic_pipeline.run(frame.rgb, frame.depth_lr).depth_lr_up
         if "bicubic" in baselines:
             preds["bicubic"] = depth_lr_up
+        s = scale if scale is not None else frame.depth_hr.shape[1] / frame.depth_lr.shape[1]
         if "guided" in baselines:
-            s = scale if scale is not None else frame.depth_hr.shape[1] / frame.depth_lr.shape[1]
             p = params_for_scale(guided_params, s)
             preds["guided"] = guided_filter_depth(frame.rgb, depth_lr_up, p.radius, p.eps)
         common = np.ones(frame.depth_hr.shape, dtype=bool)
@@ -297,6 +342,16 @@ def evaluate_frames(
             metrics = compute_metrics(preds[name], frame.depth_hr, crop=crop, mask=common)
             acc[name].add(metrics)
             row[name] = metrics.as_dict()
+        if regions is not None:
+            row["regions"] = _score_frame_regions(
+                region_scores,
+                {n: preds[n] for n in names},
+                frame.depth_hr,
+                s,
+                crop,
+                common,
+                regions,
+            )
         images.append(row)
         if keep_predictions:
             kept.append({"rgb": frame.rgb, "gt": frame.depth_hr, **preds})
@@ -305,7 +360,36 @@ def evaluate_frames(
         means: dict[str, float] = dict(acc[name].mean())
         means["n_images"] = acc[name].n_images
         methods[name] = means
-    return EvalReport(scale, crop, unit, methods, images, predictions=kept)
+    report = EvalReport(scale, crop, unit, methods, images, predictions=kept)
+    if regions is not None:
+        report.regions = region_scores.summary("bicubic")
+    return report
+
+
+def _score_frame_regions(
+    region_scores: RegionScores,
+    preds: dict[str, np.ndarray],
+    depth_hr: np.ndarray,
+    scale: float,
+    crop: int,
+    common: np.ndarray,
+    config: RegionConfig,
+) -> dict[str, Any]:
+    """Region scores of one frame, added to ``region_scores``; the per-image JSON entry."""
+    from bridgenet_ros.eval.real_sensor import score_regions
+    from bridgenet_ros.eval.regions import compute_regions
+
+    masks = compute_regions(depth_hr, max(float(scale), 1.0), config)
+    scores = score_regions(preds, depth_hr, masks, crop=crop, common=common)
+    region_scores.add(scores, masks)
+    fractions = masks.fractions()
+    return {
+        region: {
+            "fraction": fractions[region],
+            **{m: {"rmse": v.rmse, "mae": v.mae, "n": v.n_valid} for m, v in by_method.items()},
+        }
+        for region, by_method in scores.items()
+    }
 
 
 def format_table(report: EvalReport) -> str:
@@ -316,4 +400,21 @@ def format_table(report: EvalReport) -> str:
     for name, m in report.methods.items():
         values = "".join(f"{m[n]:10.4f}" for n in METRIC_NAMES)
         lines.append(f"{name:24s}{values}{int(m['n_images']):8d}")
+    if report.regions:
+        lines += ["", format_region_table(report.regions, report.unit)]
+    return "\n".join(lines)
+
+
+def format_region_table(regions: dict[str, Any], unit: str) -> str:
+    """Region table of the real-sensor protocol: RMSE/MAE per region and method, × bicubic."""
+    header = f"{'region':9s}{'pixels':>8s}  {'method':24s}{'rmse':>10s}{'mae':>10s}"
+    lines = [f"regions of the reference (RMSE/MAE in {unit}; ratio = method / bicubic)"]
+    lines.append(header + f"{'rmse×':>8s}{'mae×':>8s}")
+    for region, entry in regions.items():
+        ratios = entry.get("ratio_to_bicubic", {})
+        for i, (name, m) in enumerate(entry["methods"].items()):
+            label = f"{region:9s}{entry['fraction']:8.1%}" if i == 0 else " " * 17
+            r = ratios.get(name, {"rmse": math.nan, "mae": math.nan})
+            values = f"{m['rmse']:10.4f}{m['mae']:10.4f}{r['rmse']:8.3f}{r['mae']:8.3f}"
+            lines.append(f"{label}  {name:24s}{values}")
     return "\n".join(lines)

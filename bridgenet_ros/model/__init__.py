@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from bridgenet_ros.model.bridgenet import BridgeNet
     from bridgenet_ros.model.bridges import ContentGuidanceBridge, HighFreqAttentionBridge
-    from bridgenet_ros.model.checkpoint import load_checkpoint, load_model, save_checkpoint
+    from bridgenet_ros.model.checkpoint import (
+        load_checkpoint,
+        load_matching_weights,
+        load_model,
+        save_checkpoint,
+    )
     from bridgenet_ros.model.config import BridgeNetConfig
     from bridgenet_ros.model.dsrnet import DepthSRNet
     from bridgenet_ros.model.mdenet import MonoDepthNet
@@ -31,6 +36,7 @@ __all__ = [
     "count_macs",
     "create_model",
     "load_checkpoint",
+    "load_matching_weights",
     "load_model",
     "save_checkpoint",
     "variant_names",
@@ -47,6 +53,7 @@ _WHERE = {
     "count_macs": "profile",
     "create_model": "variants",
     "load_checkpoint": "checkpoint",
+    "load_matching_weights": "checkpoint",
     "load_model": "checkpoint",
     "save_checkpoint": "checkpoint",
     "variant_names": "variants",

@@ -24,7 +24,13 @@ from bridgenet_ros.errors import CheckpointError, ConfigError
 from bridgenet_ros.model.bridgenet import BridgeNet
 from bridgenet_ros.model.config import BridgeNetConfig
 
-__all__ = ["CHECKPOINT_FORMAT", "load_checkpoint", "load_model", "save_checkpoint"]
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "load_checkpoint",
+    "load_matching_weights",
+    "load_model",
+    "save_checkpoint",
+]
 
 #: Value of the ``format`` key; bump the number on incompatible changes.
 CHECKPOINT_FORMAT = "bridgenet_ros.checkpoint/1"
@@ -161,3 +167,38 @@ def load_model(path: str | Path, map_location: str | torch.device = "cpu") -> Br
     model.metadata = dict(data["metadata"])
     model.eval()
     return model
+
+
+def load_matching_weights(model: BridgeNet, path: str | Path) -> list[str]:
+    """Copy a checkpoint's weights into a model that extends its architecture.
+
+    Every tensor of the checkpoint must exist in ``model`` with the same shape; the model's
+    extra tensors (e.g. a residual gate added to a trained network) keep their initial
+    values. This is how a trained model is fine-tuned with a new module.
+
+    Args:
+        model: the (larger) network to initialize.
+        path: a checkpoint written by :func:`save_checkpoint`.
+
+    Returns:
+        The names of the model's tensors the checkpoint did not provide (sorted).
+
+    Raises:
+        CheckpointError: if a checkpoint tensor is missing in ``model`` or has another shape.
+    """
+    state = load_checkpoint(path)["state_dict"]
+    own = model.state_dict()
+    misfit = [
+        f"{name} {tuple(tensor.shape)}"
+        + (f" vs {tuple(own[name].shape)}" if name in own else " (absent in the model)")
+        for name, tensor in state.items()
+        if name not in own or own[name].shape != tensor.shape
+    ]
+    if misfit:
+        raise CheckpointError(
+            f"checkpoint {path} does not fit inside the {model.config.variant!r} model: "
+            f"{', '.join(misfit[:5])}{' ...' if len(misfit) > 5 else ''}; the model must keep "
+            "every layer of the checkpoint with the same shape"
+        )
+    model.load_state_dict(state, strict=False)
+    return sorted(set(own) - set(state))

@@ -55,6 +55,10 @@ class BridgeNetConfig:
         attention_reduction: channel-attention hidden-width reduction in both bridges.
         sr_output_scale: initial scale of the last DSR conv's weights; small values make a
             fresh model output ``depth_lr_up_norm`` plus a small correction.
+        residual_gate: gate the DSR correction per pixel, ``depth_sr_norm = depth_lr_up_norm +
+            g * residual`` with ``g = sigmoid(...)`` in ``(0, 1)`` predicted from the last DSR
+            decoder features: where the guidance gives no reliable evidence the network can
+            leave the up-sampled input as it is (see docs/architecture.md).
         rgb_mean: per-channel mean subtracted from ``rgb`` (0..1) inside the model.
         rgb_std: per-channel standard deviation dividing ``rgb`` inside the model.
     """
@@ -79,6 +83,7 @@ class BridgeNetConfig:
     cg_diff_channels: int = 64
     attention_reduction: int = 4
     sr_output_scale: float = 0.1
+    residual_gate: bool = False
     rgb_mean: tuple[float, float, float] = IMAGENET_MEAN
     rgb_std: tuple[float, float, float] = IMAGENET_STD
 
@@ -102,7 +107,7 @@ class BridgeNetConfig:
         _int_tuple("mde_stage_channels", self.mde_stage_channels, 4, minimum=1)
         _int_tuple("mde_stage_blocks", self.mde_stage_blocks, 4, minimum=0)
         _int_tuple("mde_decoder_channels", self.mde_decoder_channels, 3, minimum=1)
-        for name in ("use_mde", "use_habdg", "use_cgbdg"):
+        for name in ("use_mde", "use_habdg", "use_cgbdg", "residual_gate"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(
                     f"BridgeNetConfig.{name} must be true or false, got {getattr(self, name)!r}"

@@ -3,13 +3,16 @@
 
 Input: the LR depth already bicubic-upsampled to the RGB grid and normalized,
 ``(B, 1, H, W)``. Output: ``depth_sr_norm = depth_lr_up_norm + decoder(...)``, so a fresh model
-starts close to bicubic quality and learns a correction.
+starts close to bicubic quality and learns a correction; with ``config.residual_gate`` the
+correction is multiplied by a per-pixel gate ``g`` in ``(0, 1)`` predicted from the same decoder
+features (``g -> 0`` keeps the up-sampled input).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -17,7 +20,11 @@ from bridgenet_ros.errors import ShapeError
 from bridgenet_ros.model.blocks import conv1x1, conv3x3, make_res_blocks
 from bridgenet_ros.model.config import BridgeNetConfig
 
-__all__ = ["DepthSRNet"]
+__all__ = ["GATE_INIT_LOGIT", "DepthSRNet"]
+
+#: initial gate logit: sigmoid(3) = 0.95, so a gate added to a trained model starts nearly open
+#: and still gets gradient (g (1 - g) = 0.045).
+GATE_INIT_LOGIT = 3.0
 
 
 class DepthSRNet(nn.Module):
@@ -36,7 +43,9 @@ class DepthSRNet(nn.Module):
     * decoder: 3 × (3×3 conv + PixelShuffle ×2) to 1/4, 1/2 and 1 (1 channel); steps 1 and 2
       are followed by LeakyReLU(0.2) (a plain ReLU here died in training: with the output
       starting at bicubic, every step-2 unit went negative and the gradient vanished) and
-      their outputs feed CGBdg.
+      their outputs feed CGBdg;
+    * optional residual gate (``config.residual_gate``): 3×3 conv ``d2 -> 4`` + PixelShuffle ×2
+      on the step-2 features, sigmoid, multiplies the step-3 correction.
 
     Args:
         config: the network description (only the ``dsr_*`` fields and ``sr_output_scale``
@@ -94,6 +103,13 @@ class DepthSRNet(nn.Module):
         last[0].weight.data.mul_(float(config.sr_output_scale))
         assert last[0].bias is not None
         last[0].bias.data.zero_()
+        self.gate: nn.Sequential | None = None
+        if config.residual_gate:
+            self.gate = nn.Sequential(conv3x3(d2, 4), nn.PixelShuffle(2))
+            gate_conv = self.gate[0]
+            assert isinstance(gate_conv, nn.Conv2d) and gate_conv.bias is not None
+            gate_conv.weight.data.mul_(0.1)
+            gate_conv.bias.data.fill_(GATE_INIT_LOGIT)
 
     def forward(
         self,
@@ -134,4 +150,6 @@ class DepthSRNet(nn.Module):
         step1 = self.decoder[0](x)
         step2 = self.decoder[1](step1)
         residual = self.decoder[2](step2)
+        if self.gate is not None:
+            residual = residual * torch.sigmoid(self.gate(step2))
         return depth_lr_up_norm + residual, [step1, step2]

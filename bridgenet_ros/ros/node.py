@@ -6,7 +6,8 @@ Topics (relative, so namespaces and remapping work):
 - in: ``rgb/image`` (rgb8, bgr8, rgba8, bgra8, mono8), ``depth/image`` (16UC1 or mono16
   millimetres, 0 invalid; 32FC1 metres, NaN/0 invalid), ``rgb/camera_info`` and
   ``depth/camera_info`` (optional, latest cached; the depth one feeds the registration hook);
-  sensor-data QoS by default, overridable through the ``qos_overrides.*`` parameters.
+  KEEP_LAST 5, reliability matched to the publishers (``input_reliability``, see
+  :mod:`bridgenet_ros.ros.qos`), overridable through the ``qos_overrides.*`` parameters.
 - out: ``depth_sr/image`` (32FC1 metres, NaN invalid, the RGB header), ``depth_sr/camera_info``
   (the RGB camera scaled to the output grid), ``depth_mde/image`` + ``depth_mde/camera_info``
   when ``publish_mde`` is true, and ``/diagnostics``.
@@ -40,7 +41,7 @@ import rclpy
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from rclpy.parameter import Parameter
-from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rclpy.qos_overriding_options import QoSOverridingOptions
 from sensor_msgs.msg import CameraInfo, Image
 
@@ -53,6 +54,7 @@ from bridgenet_ros.ros.diagnostics import (
     to_diagnostic_array,
 )
 from bridgenet_ros.ros.inference_worker import InferenceWorker
+from bridgenet_ros.ros.qos import InputSubscriptions
 from bridgenet_ros.runtime.camera import CameraIntrinsics
 from bridgenet_ros.runtime.pipeline import DepthSRPipeline
 from bridgenet_ros.stream.codec import ImageFields
@@ -133,35 +135,13 @@ class BridgeNetNode(Node):
             self._process, on_error=self._on_process_error, name="bridgenet_inference"
         )
 
+        # input reliability follows the publishers (input_reliability, ros/qos.py)
+        self.input_qos = InputSubscriptions(self, self.config.input_reliability)
+        self.input_qos.add(Image, "rgb/image", self._on_rgb)
+        self.input_qos.add(Image, "depth/image", self._on_depth)
+        self.input_qos.add(CameraInfo, "rgb/camera_info", self.stream.set_camera_info)
+        self.input_qos.add(CameraInfo, "depth/camera_info", self.stream.set_depth_camera_info)
         overrides = QoSOverridingOptions.with_default_policies()
-        self._sub_rgb = self.create_subscription(
-            Image,
-            "rgb/image",
-            self._on_rgb,
-            qos_profile_sensor_data,
-            qos_overriding_options=overrides,
-        )
-        self._sub_depth = self.create_subscription(
-            Image,
-            "depth/image",
-            self._on_depth,
-            qos_profile_sensor_data,
-            qos_overriding_options=overrides,
-        )
-        self._sub_info = self.create_subscription(
-            CameraInfo,
-            "rgb/camera_info",
-            self.stream.set_camera_info,
-            qos_profile_sensor_data,
-            qos_overriding_options=overrides,
-        )
-        self._sub_depth_info = self.create_subscription(
-            CameraInfo,
-            "depth/camera_info",
-            self.stream.set_depth_camera_info,
-            qos_profile_sensor_data,
-            qos_overriding_options=overrides,
-        )
         self._pub_sr = self.create_publisher(
             Image, "depth_sr/image", OUTPUT_QOS, qos_overriding_options=overrides
         )
@@ -184,7 +164,8 @@ class BridgeNetNode(Node):
         self._worker.start()
         self.get_logger().info(
             f"bridgenet ready: backend {self.backend_name}, model {self.model_label}, "
-            f"output {self.config.output_resolution}, slop {self.config.sync_slop} s"
+            f"output {self.config.output_resolution}, slop {self.config.sync_slop} s, "
+            f"inputs {self.input_qos.describe()}"
         )
 
     # ----------------------------------------------------------------- executor-side callbacks

@@ -10,12 +10,15 @@ from __future__ import annotations
 from bridgenet_ros.runtime.backends import Backend, ModelMeta, create_backend
 from bridgenet_ros.runtime.camera import CameraIntrinsics, scale_camera_info
 from bridgenet_ros.runtime.config import RuntimeConfig
+from bridgenet_ros.runtime.graph_pipeline import GraphPipeline, GraphSettings
 from bridgenet_ros.runtime.pipeline import DepthSRPipeline, PipelineResult, upsample_depth_lr
 
 __all__ = [
     "Backend",
     "CameraIntrinsics",
     "DepthSRPipeline",
+    "GraphPipeline",
+    "GraphSettings",
     "ModelMeta",
     "PipelineResult",
     "RuntimeConfig",

@@ -5,9 +5,11 @@
 
 1. checks: ``rgb`` ``(H, W, 3)`` uint8, ``depth_lr`` ``(h, w)`` float in metres (0/NaN/inf
    invalid), RGB and LR aspect ratios equal within ``RuntimeConfig.aspect_tolerance``;
-2. the LR validity mask; holes filled for the network by normalized convolution
+2. the LR validity mask (:func:`normalize.lr_input_mask`: finite, positive, inside
+   ``[min_depth, max_depth]``, not an isolated outlier; dropped pixels are counted in
+   ``PipelineResult.lr_dropped``); holes filled for the network by normalized convolution
    (:mod:`bridgenet_ros.runtime.fill`) -- the network never sees NaN;
-3. the normalization range from the LR map's valid min/max (:func:`normalize.depth_range`);
+3. the normalization range from the masked LR map's min/max (:func:`normalize.depth_range`);
 4. bicubic up-sampling of the filled LR map to the model grid, RGB resized to the model grid,
    both padded to the model stride (:mod:`resize`, :mod:`padding`);
 5. ``backend.infer``; crop the padding; de-normalize with the LR range;
@@ -35,10 +37,11 @@ from bridgenet_ros.runtime.config import RuntimeConfig
 from bridgenet_ros.runtime.fill import fill_holes
 from bridgenet_ros.runtime.normalize import (
     DepthRange,
+    LRInputMask,
     denormalize_depth,
     depth_range,
+    lr_input_mask,
     normalize_depth,
-    valid_mask,
 )
 from bridgenet_ros.runtime.padding import PadInfo, crop_padding, pad_to_multiple
 from bridgenet_ros.runtime.resize import resize
@@ -67,6 +70,9 @@ class PipelineResult:
         timings_ms: ``preprocess``, ``inference``, ``postprocess`` wall times in ms.
         depth_range: the LR normalization range, ``None`` for an all-invalid input.
         model_hw: the model grid ``(H, W)`` before padding.
+        lr_dropped: LR pixels not used, by reason: ``invalid`` (0/NaN/inf), ``out_of_range``
+            (outside ``[min_depth, max_depth]``), ``outlier`` (isolated, see
+            :func:`~bridgenet_ros.runtime.normalize.lr_input_mask`).
     """
 
     depth_sr: np.ndarray
@@ -76,6 +82,7 @@ class PipelineResult:
     timings_ms: dict[str, float]
     depth_range: DepthRange | None
     model_hw: tuple[int, int]
+    lr_dropped: dict[str, int] | None = None
 
 
 @dataclass
@@ -87,7 +94,7 @@ class Preprocessed:
         depth_lr_up_norm: ``(1, 1, Hp, Wp)`` float32 normalized, padded model grid.
         pad_info: padding to crop off the network outputs.
         depth_range: LR normalization range.
-        mask_lr: ``(h, w)`` bool validity of the LR input.
+        mask_lr: ``(h, w)`` bool validity of the LR input (see ``lr_input_mask``).
         depth_lr_filled: ``(h, w)`` float32 hole-filled LR depth.
         output_hw: the output grid ``(Ho, Wo)``.
         depth_lr_up: ``(H, W)`` float32 bicubic-upsampled LR on the (unpadded) model grid, in
@@ -100,6 +107,7 @@ class Preprocessed:
     pad_info: PadInfo
     depth_range: DepthRange
     mask_lr: np.ndarray
+    lr_mask: LRInputMask
     depth_lr_filled: np.ndarray
     output_hw: tuple[int, int]
     depth_lr_up: np.ndarray | None = None
@@ -146,6 +154,15 @@ def check_inputs(rgb: np.ndarray, depth_lr: np.ndarray, aspect_tolerance: float)
             f"{depth_lr.shape[1]}x{depth_lr.shape[0]} (aspect {aspect_lr:.3f}) differ by more "
             f"than aspect_tolerance={aspect_tolerance}: register/crop the depth to the RGB view"
         )
+
+
+def _dropped(lr_mask: LRInputMask) -> dict[str, int]:
+    """``PipelineResult.lr_dropped`` from the LR input mask."""
+    return {
+        "invalid": lr_mask.n_invalid,
+        "out_of_range": lr_mask.n_out_of_range,
+        "outlier": lr_mask.n_outliers,
+    }
 
 
 def _box_any(mask: np.ndarray, radius: int) -> np.ndarray:
@@ -196,7 +213,7 @@ def upsample_depth_lr(
     Args:
         depth_lr: ``(h, w)`` float depth, 0/NaN/inf invalid; at least one valid pixel.
         size_hw: target ``(H, W)``.
-        config: fill settings (defaults when ``None``).
+        config: fill settings and depth limits (defaults when ``None``).
 
     Returns:
         ``(depth_lr_up, mask_lr)``: ``(H, W)`` float32 finite up-sampled depth (no validity
@@ -206,7 +223,7 @@ def upsample_depth_lr(
         DataError: if no LR pixel is valid.
     """
     cfg = config or RuntimeConfig()
-    mask_lr = valid_mask(depth_lr)
+    mask_lr = lr_input_mask(depth_lr, cfg.min_depth, cfg.max_depth).mask
     filled = fill_holes(depth_lr, mask_lr, cfg.fill_sigma_px, cfg.fill_max_iterations)
     return resize(filled, size_hw, "bicubic"), mask_lr
 
@@ -258,12 +275,19 @@ class DepthSRPipeline:
         out_h, out_w = self.output_grid((info.height, info.width))
         return scale_camera_info(info, out_w, out_h)
 
-    def preprocess(self, rgb: np.ndarray, depth_lr: np.ndarray) -> Preprocessed:
+    def lr_mask(self, depth_lr: np.ndarray) -> LRInputMask:
+        """The LR pixels this pipeline uses (``min_depth``/``max_depth`` from its config)."""
+        return lr_input_mask(depth_lr, self.config.min_depth, self.config.max_depth)
+
+    def preprocess(
+        self, rgb: np.ndarray, depth_lr: np.ndarray, lr_mask: LRInputMask | None = None
+    ) -> Preprocessed:
         """Build the network inputs.
 
         Args:
             rgb: ``(H, W, 3)`` uint8.
             depth_lr: ``(h, w)`` float metres, at least one valid pixel.
+            lr_mask: :meth:`lr_mask` of ``depth_lr`` when the caller has it already.
 
         Raises:
             ShapeError: on bad inputs.
@@ -272,7 +296,8 @@ class DepthSRPipeline:
         cfg = self.config
         check_inputs(rgb, depth_lr, cfg.aspect_tolerance)
         depth_lr = depth_lr.astype(np.float32, copy=False)
-        mask_lr = valid_mask(depth_lr)
+        lr_mask = lr_mask if lr_mask is not None else self.lr_mask(depth_lr)
+        mask_lr = lr_mask.mask
         rng = depth_range(depth_lr, mask_lr)
         filled = fill_holes(depth_lr, mask_lr, cfg.fill_sigma_px, cfg.fill_max_iterations)
         model_hw = self.model_grid(rgb.shape[:2])
@@ -290,6 +315,7 @@ class DepthSRPipeline:
             pad_info=info,
             depth_range=rng,
             mask_lr=mask_lr,
+            lr_mask=lr_mask,
             depth_lr_filled=filled,
             output_hw=self.output_grid(rgb.shape[:2]),
             depth_lr_up=up,
@@ -352,7 +378,8 @@ class DepthSRPipeline:
         """
         t0 = time.perf_counter()
         check_inputs(rgb, depth_lr, self.config.aspect_tolerance)
-        if not valid_mask(depth_lr).any():
+        lr_mask = self.lr_mask(depth_lr)
+        if not lr_mask.mask.any():
             out_hw = self.output_grid(rgb.shape[:2])
             nan = np.full(out_hw, np.nan, dtype=np.float32)
             return PipelineResult(
@@ -367,8 +394,9 @@ class DepthSRPipeline:
                 },
                 depth_range=None,
                 model_hw=self.model_grid(rgb.shape[:2]),
+                lr_dropped=_dropped(lr_mask),
             )
-        pre = self.preprocess(rgb, depth_lr)
+        pre = self.preprocess(rgb, depth_lr, lr_mask)
         t1 = time.perf_counter()
         outputs = self.backend.infer(pre.rgb, pre.depth_lr_up_norm)
         t2 = time.perf_counter()
@@ -389,4 +417,5 @@ class DepthSRPipeline:
             },
             depth_range=pre.depth_range,
             model_hw=(pre.pad_info.height, pre.pad_info.width),
+            lr_dropped=_dropped(pre.lr_mask),
         )

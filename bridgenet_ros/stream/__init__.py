@@ -9,6 +9,9 @@
 - :mod:`.frame_stream`: :class:`FrameStream`, header check → pair → register → decode →
   pipeline → encode, counted by reason; driven by the node and by ``bench/replay.py``.
 - :mod:`.stamps`: header stamps as integer nanoseconds.
+- :mod:`.registration` / :mod:`.extrinsic`: reprojection of unaligned depth into the colour
+  camera (:class:`~bridgenet_ros.stream.registration.DepthRegistrar` is a
+  :class:`FrameStream` registrar).
 
 Rules (checked by ``test/core/test_import_rules.py``): this package may import ``runtime/``;
 it never imports rclpy, ``*_msgs`` packages or :mod:`bridgenet_ros.ros`.

@@ -22,6 +22,7 @@ from bridgenet_ros.errors import ConfigError
 __all__ = [
     "BACKENDS",
     "DEFAULT_MODEL_NAME",
+    "INPUT_RELIABILITIES",
     "OUTPUT_RESOLUTIONS",
     "PARAMETERS",
     "PRECISIONS",
@@ -35,6 +36,8 @@ __all__ = [
 BACKENDS: tuple[str, ...] = ("auto", "tensorrt", "onnxruntime", "torch")
 PRECISIONS: tuple[str, ...] = ("fp32", "fp16")
 OUTPUT_RESOLUTIONS: tuple[str, ...] = ("rgb", "model")
+#: input QoS reliability modes (bridgenet_ros.ros.qos explains auto)
+INPUT_RELIABILITIES: tuple[str, ...] = ("auto", "reliable", "best_effort")
 MODEL_SUFFIXES: tuple[str, ...] = (".onnx", ".pt", ".engine")
 DEFAULT_MODEL_NAME = "bridgenet_lite.onnx"
 PACKAGE = "bridgenet_ros"
@@ -120,6 +123,14 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
         choices=OUTPUT_RESOLUTIONS,
     ),
     ParameterSpec(
+        "input_reliability",
+        str,
+        "input QoS reliability: auto = reliable when every publisher of an input is reliable, "
+        "else best effort (re-checked as publishers come and go)",
+        read_only=True,
+        choices=INPUT_RELIABILITIES,
+    ),
+    ParameterSpec(
         "sync_queue_size",
         int,
         "messages kept per input while waiting for a partner",
@@ -195,6 +206,7 @@ class NodeConfig:
     model_height: int = 0
     model_width: int = 0
     output_resolution: str = "rgb"
+    input_reliability: str = "auto"
     sync_queue_size: int = 10
     sync_slop: float = 0.05
     min_depth: float = 0.1

@@ -5,14 +5,16 @@ Layout of a training YAML::
 
     variant: lite              # create_model() name
     model: {}                  # create_model() overrides
-    data: {...}                # DataConfig mapping of the training mix (bridgenet_ros.data)
+    data: {...}                # DataConfig of the training mix (bridgenet_ros.data.config)
     val: {set: rgbdd, split: val, scales: [4, 8, 16], max_images: 12, crop: 6}
     steps: 6000
     batch_size: 8
     lr: 0.0005
     ...
 
-Precedence: dataclass defaults < YAML < CLI flags (``merge_overrides``).
+Precedence: dataclass defaults < YAML < CLI flags (``merge_overrides``). The ``data:`` section
+is parsed into a typed :class:`~bridgenet_ros.data.config.DataConfig` at load, so a misspelt key
+or a bad value there fails at load with the field's name (``train.data...``).
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from bridgenet_ros.config_io import from_mapping, load_yaml
+from bridgenet_ros.data.config import DataConfig
 from bridgenet_ros.errors import ConfigError
 
 __all__ = ["SCHEDULES", "TrainConfig", "ValConfig", "load_train_config"]
@@ -79,7 +82,8 @@ class TrainConfig:
     Attributes:
         variant: model variant for ``create_model`` (``paper``, ``lite``, ``dsr_only``, ``test``).
         model: ``create_model`` keyword overrides.
-        data: ``DataConfig`` mapping of the training mix (sources, weights, scale range, crop).
+        data: the training mix (sources, weights, scale range, crop, sensor models); a mapping
+            is converted to a :class:`DataConfig` (validated) on construction.
         val: validation settings.
         steps: optimizer steps in total (the LR schedule spans them).
         batch_size: samples per step and per process (DDP: global batch = world × this).
@@ -114,7 +118,7 @@ class TrainConfig:
 
     variant: str = "lite"
     model: dict[str, Any] = field(default_factory=dict)
-    data: dict[str, Any] = field(default_factory=dict)
+    data: DataConfig = field(default_factory=DataConfig)
     val: ValConfig = field(default_factory=ValConfig)
     steps: int = 6000
     batch_size: int = 8
@@ -138,6 +142,12 @@ class TrainConfig:
     init_checkpoint: str = ""
 
     def __post_init__(self) -> None:
+        if isinstance(self.data, Mapping):
+            object.__setattr__(
+                self, "data", from_mapping(DataConfig, self.data, where="train.data")
+            )
+        if not isinstance(self.data, DataConfig):
+            raise ConfigError(f"train.data must be a mapping, got {type(self.data).__name__}")
         positive = {
             "steps": self.steps,
             "batch_size": self.batch_size,
@@ -177,8 +187,8 @@ class TrainConfig:
             raise ConfigError(
                 f"train.device must be auto, cpu, cuda or cuda:N, got {self.device!r}"
             )
-        if not isinstance(self.model, dict) or not isinstance(self.data, dict):
-            raise ConfigError("train.model and train.data must be mappings")
+        if not isinstance(self.model, dict):
+            raise ConfigError("train.model must be a mapping")
 
 
 def load_train_config(

@@ -19,6 +19,7 @@ the ranks agree on the smallest estimate.
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import time
@@ -43,6 +44,8 @@ from bridgenet_ros.train.ddp import (
 )
 from bridgenet_ros.train.logging import RunLogger
 from bridgenet_ros.train.losses import BridgeNetLoss
+
+log = logging.getLogger(__name__)
 
 __all__ = ["TrainResult", "Validator", "lr_factor", "train"]
 
@@ -144,8 +147,12 @@ def _batches(
 
 
 def _build_model(config: TrainConfig) -> nn.Module:
-    """A fresh model of ``config.variant``, or the weights of ``config.init_checkpoint``."""
-    from bridgenet_ros.model import create_model, load_model
+    """A fresh model of ``config.variant``, or the weights of ``config.init_checkpoint``.
+
+    With ``model:`` overrides as well, the checkpoint's architecture is extended by them (e.g.
+    ``residual_gate: true``) and its weights copied in; the new layers keep their init.
+    """
+    from bridgenet_ros.model import create_model, load_matching_weights, load_model
 
     if not config.init_checkpoint:
         return create_model(config.variant, **config.model)
@@ -157,22 +164,23 @@ def _build_model(config: TrainConfig) -> nn.Module:
             f"train.variant is {config.variant!r}; set variant: {found}"
         )
     if config.model:
-        raise ConfigError(
-            "train.model overrides cannot apply to train.init_checkpoint (the checkpoint fixes "
-            "the architecture); remove the model: section"
-        )
+        base = to_mapping(model.config)
+        model = create_model(found, **{**base, **config.model})
+        new = load_matching_weights(model, config.init_checkpoint)
+        log.info("init from %s; new tensors: %s", config.init_checkpoint, new or "none")
     model.train()
     return model
 
 
 def _build_dataset(config: TrainConfig, stride: int) -> Dataset[Any]:
-    from bridgenet_ros.config_io import from_mapping
-    from bridgenet_ros.data.datasets import DataConfig, build_dataset
+    from dataclasses import replace
 
-    data = dict(config.data)
-    data.setdefault("stride", stride)
-    data_config = from_mapping(DataConfig, data, where="train.data")
-    if data_config.stride % stride:
+    from bridgenet_ros.data.datasets import build_dataset
+
+    data_config = config.data  # typed and validated when the TrainConfig was loaded
+    if data_config.stride is None:
+        data_config = replace(data_config, stride=stride)  # re-checks crop_hw against it
+    elif data_config.stride % stride:
         raise ConfigError(
             f"train.data.stride={data_config.stride} is not a multiple of the model stride"
             f" {stride}"

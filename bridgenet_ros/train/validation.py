@@ -41,12 +41,9 @@ def build_validator(config: ValConfig, device: torch.device, root: str | None = 
 
     sensor = None
     if config.sensor_model:
-        from bridgenet_ros.config_io import from_mapping, load_yaml
-        from bridgenet_ros.data.degradation import SensorModelConfig
+        from bridgenet_ros.data.degradation import load_sensor_model
 
-        sensor = from_mapping(
-            SensorModelConfig, load_yaml(config.sensor_model), where=config.sensor_model
-        )
+        sensor = load_sensor_model(config.sensor_model)
     frames: dict[str, list] = {}
     for scale in config.scales:
         frames[f"x{float(scale):g}"] = load_eval_frames(

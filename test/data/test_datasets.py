@@ -233,3 +233,20 @@ def test_nyu_mat_source(tmp_path: Path) -> None:
     sample = build_dataset(cfg)[0]
     assert sample["depth_hr_norm"].shape == (1, 32, 32)
     assert 1.0 <= float(sample["depth_range"][0]) < float(sample["depth_range"][1]) <= 2.0
+
+
+def test_sensor_model_mix_draws_by_weight() -> None:
+    from bridgenet_ros.data.sampling import draw_sensor_model
+
+    cfg = _config(sensor_models=[{"weight": 3, "tof": {}}, {"stereo": {}}], sensor_model_prob=0.5)
+    models, probs = cfg.sensor_mix
+    rng = np.random.default_rng(0)
+    drawn = [draw_sensor_model(rng, models, probs, 0.5) for _ in range(4000)]
+    clean = sum(d is None for d in drawn)
+    stereo = sum(d is models[1] for d in drawn)
+    assert 1800 < clean < 2200 and 400 < stereo < 600  # 50 % clean, 1/4 of the rest stereo
+    # a single model draws one number per sample, as before mixes existed
+    a, b = np.random.default_rng(1), np.random.default_rng(1)
+    draw_sensor_model(a, models[:1], (1.0,), 0.5)
+    b.random()
+    assert a.random() == b.random()

@@ -177,3 +177,35 @@ def test_sensor_model_protocol_degrades_lr_reproducibly(tiny_set: Path, tmp_path
         )
         == 2
     )
+
+
+def test_stereo_sensor_model_yaml_drives_the_noisy_protocol(
+    tiny_set: Path, tmp_path: Path
+) -> None:
+    """``--sensor-model config/sensor_model_stereo.yaml`` (``kind: stereo``) is accepted."""
+    out = tmp_path / "stereo.json"
+    args = ["eval", "--data", str(tiny_set), "--scale", "4", "--depth-scale", "0.1"]
+    args += ["--baselines", "bicubic", "--sensor-model", "config/sensor_model_stereo.yaml"]
+    assert main([*args, "--json", str(out)]) == 0
+    assert "stereo" in json.dumps(json.loads(out.read_text())["lr"])
+
+
+def test_eval_runs_a_deployment_graph_like_its_checkpoint(
+    tiny_set: Path, test_checkpoint: Path, tmp_path: Path
+) -> None:
+    """``--model F.onnx`` exported with ``--pipeline`` scores as its checkpoint does."""
+    pytest.importorskip("onnxruntime", reason="the deployment graph runs on onnxruntime")
+    graph = tmp_path / "tiny_graph.onnx"
+    assert (
+        main(["export", "--model", str(test_checkpoint), "--out", str(graph), "--pipeline"]) == 0
+    )
+    scores = {}
+    for model in (test_checkpoint, graph):
+        out = tmp_path / f"{model.suffix[1:]}.json"
+        args = ["eval", "--data", str(tiny_set), "--scale", "4", "--depth-scale", "0.1"]
+        backend = "onnxruntime" if model.suffix == ".onnx" else "torch"
+        args += ["--model", str(model), "--baselines", "bicubic", "--backend", backend]
+        assert main([*args, "--json", str(out)]) == 0
+        methods = json.loads(out.read_text())["methods"]
+        scores[model.suffix] = methods[model.stem]["rmse"]
+    assert scores[".onnx"] == pytest.approx(scores[".pt"], rel=1e-4)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -34,13 +35,15 @@ def new_address() -> int:
     return next(_next)
 
 
-def read(ptr: int, shape: tuple[int, ...]) -> np.ndarray:
-    nbytes = int(np.prod(shape)) * 4
-    return np.frombuffer(bytes(memory[ptr][:nbytes]), dtype=np.float32).reshape(shape).copy()
+def read(ptr: int, shape: tuple[int, ...], dtype: Any = np.float32) -> np.ndarray:
+    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    return np.frombuffer(bytes(memory[ptr][:nbytes]), dtype=dtype).reshape(shape).copy()
 
 
 def write(ptr: int, array: np.ndarray) -> None:
-    data = np.ascontiguousarray(array, dtype=np.float32).tobytes()
+    """Copy the array's bytes (float64 becomes float32, as the engines' tensors are)."""
+    host = np.ascontiguousarray(array)
+    data = (host.astype(np.float32) if host.dtype == np.float64 else host).tobytes()
     if len(data) > len(memory[ptr]):
         raise RuntimeError(f"write of {len(data)} bytes overflows allocation {ptr:#x}")
     memory[ptr][: len(data)] = data

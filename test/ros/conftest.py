@@ -162,7 +162,32 @@ class Harness:
             timeout,
             "discovery",
         )
+        if self.node is not None:
+            self.wait_for(self.inputs_matched, timeout, "input QoS to match the publishers")
         time.sleep(0.3)
+
+    def inputs_matched(self) -> bool:
+        """Whether the node's inputs have the reliability our publishers call for, seen by us.
+
+        With ``input_reliability: auto`` the node re-creates an input subscription once it sees
+        a reliable publisher; frames published during the switch could be lost.
+        """
+        qos = self.node.input_qos
+        ours = {p.topic_name for p in (self.pub_rgb, self.pub_depth, self.pub_info)}
+        for entry in qos.inputs:
+            if entry.topic not in ours:
+                continue
+            offered = qos.offered(entry)
+            if not offered or entry.wanted(offered) != entry.reliability:
+                return False
+            seen = [
+                info.qos_profile.reliability.name.lower()
+                for info in self.client.get_subscriptions_info_by_topic(entry.topic)
+                if info.node_name == self.node.get_name()
+            ]
+            if seen != [entry.reliability]:
+                return False
+        return True
 
     def wait_for(
         self, predicate: Callable[[], bool], timeout: float = WAIT_S, what: str = ""

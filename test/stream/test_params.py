@@ -72,6 +72,7 @@ def test_read_only_split() -> None:
         "model_height",
         "model_width",
         "output_resolution",
+        "input_reliability",
     }
 
 

@@ -74,7 +74,7 @@ def test_shipped_yaml_configs_load(repo_root: Path) -> None:
     )
     for name in names:
         cfg = load_train_config(repo_root / "config" / f"{name}.yaml")
-        assert cfg.data["scale_range"] == [2.0, 16.0]
+        assert cfg.data.scale_range == (2.0, 16.0)
     lite = load_train_config(repo_root / "config" / "train_lite.yaml", {"steps": 7, "lr": None})
     assert lite.steps == 7 and lite.variant == "lite"
     for suffix in ("", "_cpu", "_stage2"):

@@ -26,13 +26,16 @@ import numpy as np
 from bridgenet_ros.errors import BackendError, ShapeError
 
 __all__ = [
+    "GRAPH_KEY",
     "INPUT_NAMES",
     "META_KEYS",
     "OUTPUT_NAMES",
+    "SETTINGS_KEY",
     "Backend",
     "ModelMeta",
     "check_infer_inputs",
     "check_infer_outputs",
+    "is_pipeline_graph",
 ]
 
 #: ONNX / engine input tensor names, in order.
@@ -53,6 +56,15 @@ META_KEYS = {
     "git_revision": "bridgenet.git_revision",
 }
 META_FORMAT = "bridgenet-onnx-1"
+#: metadata key marking a deployment graph (``bridgenet export --pipeline``; value ``pipeline``).
+GRAPH_KEY = "bridgenet.graph"
+#: metadata key holding a deployment graph's baked-in runtime settings as JSON.
+SETTINGS_KEY = "bridgenet.pipeline_settings"
+
+
+def is_pipeline_graph(props: Mapping[str, str]) -> bool:
+    """Whether ONNX/engine metadata ``props`` describe a deployment graph."""
+    return props.get(GRAPH_KEY) == "pipeline"
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from bridgenet_ros.runtime.backends.base import (
     INPUT_NAMES,
     ModelMeta,
     check_infer_inputs,
+    is_pipeline_graph,
 )
 
-__all__ = ["DEVICE_PROVIDERS", "OnnxRuntimeBackend", "ort_available_providers"]
+__all__ = ["DEVICE_PROVIDERS", "OnnxRuntimeBackend", "open_session", "ort_available_providers"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -41,6 +42,77 @@ def ort_available_providers() -> list[str]:
     except ImportError:
         return []
     return list(ort.get_available_providers())
+
+
+def _session_options(ort: Any, level: str, intra: int | None, inter: int | None) -> Any:
+    """``ort.SessionOptions`` with the optimization level and thread counts."""
+    options = ort.SessionOptions()
+    options.graph_optimization_level = {
+        "disable": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+        "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+        "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+    }[level]
+    if intra is not None:
+        options.intra_op_num_threads = int(intra)
+    if inter is not None:
+        options.inter_op_num_threads = int(inter)
+    return options
+
+
+def open_session(
+    path: Path,
+    device: str = "cpu",
+    graph_optimization_level: str = "all",
+    intra_op_threads: int | None = None,
+    inter_op_threads: int | None = None,
+) -> tuple[Any, list[str]]:
+    """An onnxruntime session on ``device`` and the providers it really uses.
+
+    Raises:
+        BackendError: if onnxruntime or the requested provider is missing, or the file cannot
+            be loaded (ONNX Runtime's silent CPU fallback is turned into this error).
+    """
+    try:
+        import onnxruntime as ort
+    except ImportError as err:
+        raise BackendError(
+            "backend 'onnxruntime' needs ONNX Runtime: pip install onnxruntime (CPU) or "
+            "onnxruntime-gpu (CUDA / TensorRT execution providers)"
+        ) from err
+    if device not in DEVICE_PROVIDERS:
+        raise BackendError(
+            f"onnxruntime backend: unknown device {device!r}; use one of "
+            f"{sorted(DEVICE_PROVIDERS)}"
+        )
+    if graph_optimization_level not in _OPT_LEVELS:
+        raise BackendError(
+            f"onnxruntime backend: graph_optimization_level {graph_optimization_level!r} "
+            f"is not one of {_OPT_LEVELS}"
+        )
+    providers = list(DEVICE_PROVIDERS[device])
+    available = ort.get_available_providers()
+    if providers[0] not in available:
+        raise BackendError(
+            f"onnxruntime backend: device {device!r} needs {providers[0]}, but this "
+            f"onnxruntime offers {available}; install onnxruntime-gpu matching your CUDA "
+            "(and TensorRT for 'tensorrt') or use device='cpu'"
+        )
+    providers = [p for p in providers if p in available]
+    if not path.is_file():
+        raise BackendError(f"onnxruntime backend: model file {path} does not exist")
+    options = _session_options(ort, graph_optimization_level, intra_op_threads, inter_op_threads)
+    try:
+        session = ort.InferenceSession(str(path), options, providers=providers)
+    except Exception as err:
+        raise BackendError(f"onnxruntime backend: cannot load {path}: {err}") from err
+    used = session.get_providers()
+    if not used or used[0] != providers[0]:
+        raise BackendError(
+            f"onnxruntime backend: asked for {providers[0]} but the session runs on {used} "
+            "(the provider failed to initialise; check the CUDA/cuDNN/TensorRT libraries)"
+        )
+    return session, used
 
 
 class OnnxRuntimeBackend:
@@ -71,59 +143,18 @@ class OnnxRuntimeBackend:
         intra_op_threads: int | None = None,
         inter_op_threads: int | None = None,
     ) -> None:
-        try:
-            import onnxruntime as ort
-        except ImportError as err:
-            raise BackendError(
-                "backend 'onnxruntime' needs ONNX Runtime: pip install onnxruntime (CPU) or "
-                "onnxruntime-gpu (CUDA / TensorRT execution providers)"
-            ) from err
-        if device not in DEVICE_PROVIDERS:
-            raise BackendError(
-                f"onnxruntime backend: unknown device {device!r}; use one of "
-                f"{sorted(DEVICE_PROVIDERS)}"
-            )
-        if graph_optimization_level not in _OPT_LEVELS:
-            raise BackendError(
-                f"onnxruntime backend: graph_optimization_level {graph_optimization_level!r} "
-                f"is not one of {_OPT_LEVELS}"
-            )
-        providers = list(DEVICE_PROVIDERS[device])
-        available = ort.get_available_providers()
-        if providers[0] not in available:
-            raise BackendError(
-                f"onnxruntime backend: device {device!r} needs {providers[0]}, but this "
-                f"onnxruntime offers {available}; install onnxruntime-gpu matching your CUDA "
-                "(and TensorRT for 'tensorrt') or use device='cpu'"
-            )
-        providers = [p for p in providers if p in available]
         path = Path(model_path)
-        if not path.is_file():
-            raise BackendError(f"onnxruntime backend: model file {path} does not exist")
-        options = ort.SessionOptions()
-        options.graph_optimization_level = {
-            "disable": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
-            "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
-            "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
-            "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
-        }[graph_optimization_level]
-        if intra_op_threads is not None:
-            options.intra_op_num_threads = int(intra_op_threads)
-        if inter_op_threads is not None:
-            options.inter_op_num_threads = int(inter_op_threads)
-        try:
-            self.session = ort.InferenceSession(str(path), options, providers=providers)
-        except Exception as err:
-            raise BackendError(f"onnxruntime backend: cannot load {path}: {err}") from err
-        used = self.session.get_providers()
-        if not used or used[0] != providers[0]:
-            raise BackendError(
-                f"onnxruntime backend: asked for {providers[0]} but the session runs on {used} "
-                "(the provider failed to initialise; check the CUDA/cuDNN/TensorRT libraries)"
-            )
-        meta = ModelMeta.from_metadata_props(
-            self.session.get_modelmeta().custom_metadata_map, str(path)
+        self.session, used = open_session(
+            path, device, graph_optimization_level, intra_op_threads, inter_op_threads
         )
+        props = self.session.get_modelmeta().custom_metadata_map
+        if is_pipeline_graph(props):
+            raise BackendError(
+                f"{path} is a deployment graph (`bridgenet export --pipeline`): it takes the "
+                "camera images, not network inputs; run it with runtime.graph_pipeline "
+                "(backends.graph_runner.create_graph_pipeline) or export the plain network"
+            )
+        meta = ModelMeta.from_metadata_props(props, str(path))
         self.meta = meta
         self.name = "onnxruntime" if device == "cpu" else f"onnxruntime-{device}"
         self.device = device

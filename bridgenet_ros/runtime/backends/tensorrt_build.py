@@ -9,7 +9,10 @@ Version differences handled here (TensorRT Python API):
   networks only, so FP16 must already be in the ONNX (``bridgenet export --fp16``);
 * workspace: ``set_memory_pool_limit(MemoryPoolType.WORKSPACE, bytes)`` (8.4+);
 * ``build_serialized_network`` (``build_engine`` is gone in 10);
-* one optimization profile with min = opt = max = the configured ``(1, C, H, W)``;
+* one optimization profile with min = opt = max = the configured ``(1, C, H, W)``; a deployment
+  graph (``export --pipeline``) gets :func:`graph_profile` (fixed RGB, any LR size) and, where
+  ``STRONGLY_TYPED`` exists (10+), a strongly typed network so its FP32 pre/post-processing and
+  the exported network precision are kept;
 * a timing cache file loaded before and saved after the build.
 """
 
@@ -21,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bridgenet_ros.errors import BackendError, ExportError
-from bridgenet_ros.runtime.backends.base import ModelMeta
+from bridgenet_ros.runtime.backends.base import ModelMeta, is_pipeline_graph
 from bridgenet_ros.runtime.backends.engine_cache import (
     EngineKey,
     file_sha256,
@@ -32,6 +35,7 @@ from bridgenet_ros.runtime.backends.engine_cache import (
 __all__ = [
     "build_engine",
     "ensure_engine",
+    "graph_profile",
     "import_tensorrt",
     "onnx_metadata",
     "trt_major",
@@ -90,6 +94,58 @@ def onnx_metadata(onnx_path: Path) -> dict[str, str]:
     return {p.key: p.value for p in proto.metadata_props}
 
 
+def graph_profile(
+    name: str, rgb_hw: tuple[int, int]
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """``(min, opt, max)`` shapes of a deployment-graph input for an RGB size.
+
+    ``rgb`` is fixed at ``(H, W, 3)``; ``depth_lr`` may be anything from ``1x1`` to ``HxW``
+    (optimized for x8: ``ceil(H / 8) x ceil(W / 8)``), so one engine serves every LR size.
+
+    Raises:
+        BackendError: for an input the deployment graph does not have.
+    """
+    height, width = int(rgb_hw[0]), int(rgb_hw[1])
+    if name == "rgb":
+        shape = (height, width, 3)
+        return shape, shape, shape
+    if name == "depth_lr":
+        return (1, 1), (-(-height // 8), -(-width // 8)), (height, width)
+    raise BackendError(f"deployment graph has an unexpected input {name!r}")
+
+
+def _set_precision(
+    trt: Any, config: Any, *, fp16: bool, typed: bool, graph: bool, meta: ModelMeta, path: Path
+) -> None:
+    """FP16 builder flag where it applies; strongly typed networks take the ONNX's precision.
+
+    Raises:
+        ExportError: if FP16 is asked of a strongly typed build from an FP32 ONNX.
+    """
+    if fp16 and typed and meta.precision != "fp16":
+        raise ExportError(
+            f"{path} is an {meta.precision} deployment graph, built strongly typed on "
+            f"TensorRT {trt.__version__}: export it with `bridgenet export --pipeline --fp16` "
+            "for an FP16 network inside the FP32 pipeline"
+        )
+    if fp16 and not typed:
+        if graph:
+            LOGGER.warning(
+                "TensorRT %s: FP16 builder flag on a deployment graph lets TensorRT pick FP16 "
+                "for the pre/post-processing too (unverified accuracy); TensorRT 10+ builds it "
+                "strongly typed from a `--pipeline --fp16` export instead",
+                trt.__version__,
+            )
+        if hasattr(trt.BuilderFlag, "FP16"):
+            config.set_flag(trt.BuilderFlag.FP16)
+        elif meta.precision != "fp16":
+            raise ExportError(
+                f"TensorRT {trt.__version__} builds strongly typed networks (no FP16 builder "
+                f"flag) and {path} is {meta.precision}: export an FP16 ONNX with "
+                "`bridgenet export --fp16` and build from it"
+            )
+
+
 def build_engine(
     onnx_path: Path,
     *,
@@ -98,6 +154,7 @@ def build_engine(
     workspace_mb: int,
     timing_cache: Path | None,
     meta: ModelMeta,
+    meta_props: dict[str, str] | None = None,
 ) -> bytes:
     """Build a serialized engine.
 
@@ -108,6 +165,7 @@ def build_engine(
         workspace_mb: workspace memory-pool limit in MiB.
         timing_cache: timing cache file (read if present, written after the build).
         meta: the ONNX's model metadata.
+        meta_props: the raw ONNX metadata (a deployment graph gets :func:`graph_profile`).
 
     Returns:
         The serialized engine bytes.
@@ -119,9 +177,13 @@ def build_engine(
     major = trt_major(trt)
     logger = trt.Logger(trt.Logger.WARNING)
     builder = trt.Builder(logger)
+    graph = is_pipeline_graph(meta_props) if meta_props else False
+    typed = graph and hasattr(trt.NetworkDefinitionCreationFlag, "STRONGLY_TYPED")
     flags = 0
     if major < 10:
         flags |= 1 << int(trt.NetworkDefinitionCreationFlag.EXPLICIT_BATCH)
+    if typed:  # deployment graph: FP32 pre/post-processing exactly as exported
+        flags |= 1 << int(trt.NetworkDefinitionCreationFlag.STRONGLY_TYPED)
     network = builder.create_network(flags)
     parser = trt.OnnxParser(network, logger)
     if not parser.parse_from_file(str(onnx_path)):
@@ -129,19 +191,14 @@ def build_engine(
         raise ExportError(f"TensorRT's ONNX parser rejected {onnx_path}: {errors}")
     config = builder.create_builder_config()
     config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, int(workspace_mb) << 20)
-    if fp16:
-        if hasattr(trt.BuilderFlag, "FP16"):
-            config.set_flag(trt.BuilderFlag.FP16)
-        elif meta.precision != "fp16":
-            raise ExportError(
-                f"TensorRT {trt.__version__} builds strongly typed networks (no FP16 builder "
-                f"flag) and {onnx_path} is {meta.precision}: export an FP16 ONNX with "
-                "`bridgenet export --fp16` and build from it"
-            )
+    _set_precision(trt, config, fp16=fp16, typed=typed, graph=graph, meta=meta, path=onnx_path)
     profile = builder.create_optimization_profile()
     height, width = input_hw
     for i in range(network.num_inputs):
         tensor = network.get_input(i)
+        if graph:
+            profile.set_shape(tensor.name, *graph_profile(tensor.name, input_hw))
+            continue
         channels = int(tensor.shape[1])
         shape = (1, channels, height, width)
         profile.set_shape(tensor.name, shape, shape, shape)
@@ -199,7 +256,8 @@ def ensure_engine(
     trt = import_tensorrt()
     if not onnx_path.is_file():
         raise BackendError(f"ONNX file {onnx_path} does not exist")
-    meta = ModelMeta.from_metadata_props(onnx_metadata(onnx_path), str(onnx_path))
+    props = onnx_metadata(onnx_path)
+    meta = ModelMeta.from_metadata_props(props, str(onnx_path))
     if meta.input_hw is not None:
         if input_hw is not None and tuple(input_hw) != meta.input_hw:
             raise BackendError(
@@ -212,7 +270,7 @@ def ensure_engine(
             f"{onnx_path} has dynamic height/width: give the engine size (--height/--width, or "
             "the runtime's model_height/model_width)"
         )
-    if input_hw[0] % meta.stride or input_hw[1] % meta.stride:
+    if not is_pipeline_graph(props) and (input_hw[0] % meta.stride or input_hw[1] % meta.stride):
         raise BackendError(
             f"engine size {input_hw[0]}x{input_hw[1]} is not a multiple of the stride "
             f"{meta.stride}"
@@ -253,6 +311,7 @@ def ensure_engine(
         workspace_mb=workspace_mb,
         timing_cache=cache_dir / "timing.cache",
         meta=meta,
+        meta_props=props,
     )
     tmp = engine_path.with_name(f"{engine_path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)

@@ -114,7 +114,7 @@ def memcpy_htod_async(dest: Any, src: np.ndarray, stream: Any = None) -> None:
 def memcpy_dtoh_async(dest: np.ndarray, src: Any, stream: Any = None) -> None:
     _device.require_context("memcpy_dtoh_async")
     _check_stream(stream)
-    dest[...] = _device.read(int(src), dest.shape)
+    dest[...] = _device.read(int(src), dest.shape, dest.dtype)
 
 
 def pagelocked_empty(shape: Any, dtype: Any) -> np.ndarray:

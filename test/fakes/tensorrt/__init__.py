@@ -45,10 +45,29 @@ class TensorIOMode(enum.IntEnum):
 class DataType(enum.IntEnum):
     FLOAT = 0
     HALF = 1
+    INT32 = 3
+    BOOL = 4
+    UINT8 = 5
+
+
+#: ONNX TensorProto element type -> DataType (what the fake parser accepts as network I/O)
+_ONNX_TYPES = {
+    1: DataType.FLOAT,
+    10: DataType.HALF,
+    6: DataType.INT32,
+    9: DataType.BOOL,
+    2: DataType.UINT8,
+}
 
 
 def nptype(dtype: DataType) -> type:
-    return {DataType.FLOAT: np.float32, DataType.HALF: np.float16}[dtype]
+    return {
+        DataType.FLOAT: np.float32,
+        DataType.HALF: np.float16,
+        DataType.INT32: np.int32,
+        DataType.BOOL: np.bool_,
+        DataType.UINT8: np.uint8,
+    }[dtype]
 
 
 NetworkDefinitionCreationFlag: Any = None
@@ -91,6 +110,9 @@ class INetworkDefinition:
         self.inputs: list[ITensor] = []
         self.outputs: list[ITensor] = []
         self.onnx_path = ""
+        self.dtypes: dict[str, int] = {}
+        self.output_dims: dict[str, list[int | str]] = {}
+        self.input_params: dict[str, list[Any]] = {}
 
     @property
     def num_inputs(self) -> int:
@@ -120,8 +142,27 @@ class OnnxParser:
                 for d in value.type.tensor_type.shape.dim
             )
 
+        def named_dims(value: Any) -> list[int | str]:
+            return [
+                d.dim_value if d.HasField("dim_value") else d.dim_param
+                for d in value.type.tensor_type.shape.dim
+            ]
+
+        io = [*proto.graph.input, *proto.graph.output]
+        unsupported = [v.name for v in io if v.type.tensor_type.elem_type not in _ONNX_TYPES]
+        if unsupported:
+            self.errors.append(f"unsupported I/O data type of {unsupported}")
+            return False
         self.network.inputs = [ITensor(v.name, dims(v)) for v in proto.graph.input]
         self.network.outputs = [ITensor(v.name, dims(v)) for v in proto.graph.output]
+        self.network.dtypes = {v.name: int(_ONNX_TYPES[v.type.tensor_type.elem_type]) for v in io}
+        self.network.output_dims = {v.name: named_dims(v) for v in proto.graph.output}
+        self.network.input_params = {
+            d: [v.name, axis]
+            for v in proto.graph.input
+            for axis, d in enumerate(named_dims(v))
+            if isinstance(d, str)
+        }
         self.network.onnx_path = model
         calls.append("parse_from_file")
         return True
@@ -236,12 +277,24 @@ class Builder:
                 shapes[tensor.name] = list(prof.shapes[tensor.name][1])
             else:
                 shapes[tensor.name] = list(tensor.shape)
+        typed_flag = getattr(NetworkDefinitionCreationFlag, "STRONGLY_TYPED", None)
+        typed = typed_flag is not None and bool(network.flags & (1 << int(typed_flag)))
+        fp16 = int(getattr(BuilderFlag, "FP16", -1)) in config.flags
+        if typed and fp16:
+            raise RuntimeError("a strongly typed network cannot take the FP16 builder flag")
         engine = {
             "version": __version__,
             "onnx": network.onnx_path,
             "inputs": shapes,
             "outputs": [t.name for t in network.outputs],
-            "fp16": int(getattr(BuilderFlag, "FP16", -1)) in config.flags,
+            "fp16": fp16,
+            "strongly_typed": typed,
+            "profiles": {
+                n: list(map(list, p.shapes[n])) for p in config.profiles for n in p.shapes
+            },
+            "dtypes": network.dtypes,
+            "output_dims": network.output_dims,
+            "input_params": network.input_params,
         }
         built.append(engine)
         calls.append("build_serialized_network")
@@ -258,7 +311,11 @@ class IExecutionContext:
         if self.engine.get_tensor_mode(name) != TensorIOMode.INPUT:
             raise RuntimeError(f"{name} is not an input")
         shape = tuple(int(d) for d in shape)
-        if list(shape) != self.engine.data["inputs"][name]:
+        lo, _, hi = self.engine.data.get("profiles", {}).get(name, [None, None, None])
+        if lo is not None and len(shape) == len(lo):
+            if not all(a <= d <= b for a, d, b in zip(lo, shape, hi)):
+                return False  # outside the optimization profile
+        elif list(shape) != self.engine.data["inputs"][name]:
             return False
         self.input_shapes[name] = shape
         return True
@@ -268,14 +325,24 @@ class IExecutionContext:
             return self.input_shapes.get(name, tuple(self.engine.data["inputs"][name]))
         if len(self.input_shapes) != len(self.engine.data["inputs"]):
             raise RuntimeError("output shapes need every input shape set first")
-        rgb = self.input_shapes["rgb"]
-        return (1, 1, rgb[2], rgb[3])
+        dims = self.engine.data.get("output_dims", {}).get(name)
+        if dims is None:
+            rgb = self.input_shapes["rgb"]
+            return (1, 1, rgb[2], rgb[3])
+        params = self.engine.data["input_params"]
+        return tuple(
+            d if isinstance(d, int) else self.input_shapes[params[d][0]][params[d][1]]
+            for d in dims
+        )
+
+    def _itemsize(self, name: str) -> int:
+        return int(np.dtype(nptype(self.engine.get_tensor_dtype(name))).itemsize)
 
     def set_tensor_address(self, name: str, memory: int) -> bool:
         _device.require_context("set_tensor_address")
         if not isinstance(memory, int) or memory not in _device.memory:
             raise RuntimeError(f"set_tensor_address({name}): {memory!r} is not a device address")
-        need = int(np.prod(self.get_tensor_shape(name))) * 4
+        need = int(np.prod(self.get_tensor_shape(name))) * self._itemsize(name)
         if len(_device.memory[memory]) < need:
             raise RuntimeError(f"buffer for {name} is smaller than {need} bytes")
         self.addresses[name] = memory
@@ -292,7 +359,9 @@ class IExecutionContext:
         if unset or len(self.input_shapes) != len(self.engine.data["inputs"]):
             raise RuntimeError(f"execute_async_v3 before shapes/addresses were set: {unset}")
         feeds = {
-            n: _device.read(self.addresses[n], self.input_shapes[n])
+            n: _device.read(
+                self.addresses[n], self.input_shapes[n], nptype(self.engine.get_tensor_dtype(n))
+            )
             for n in self.engine.data["inputs"]
         }
         session = ort.InferenceSession(
@@ -325,7 +394,7 @@ class ICudaEngine:
         return TensorIOMode.NONE
 
     def get_tensor_dtype(self, name: str) -> DataType:
-        return DataType.FLOAT
+        return DataType(self.data.get("dtypes", {}).get(name, int(DataType.FLOAT)))
 
     def create_execution_context(self) -> IExecutionContext:
         _device.require_context("create_execution_context")
