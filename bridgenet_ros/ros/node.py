@@ -39,6 +39,7 @@ from typing import Any, Sequence
 
 import rclpy
 from rcl_interfaces.msg import SetParametersResult
+from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
@@ -159,7 +160,12 @@ class BridgeNetNode(Node):
         from diagnostic_msgs.msg import DiagnosticArray
 
         self._pub_diag = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
-        self._diag_timer = self.create_timer(self.config.diagnostics_period, self._publish_diag)
+        # steady clock: diagnostics keep coming with use_sim_time while /clock is paused or absent
+        self._diag_timer = self.create_timer(
+            self.config.diagnostics_period,
+            self._publish_diag,
+            clock=Clock(clock_type=ClockType.STEADY_TIME),
+        )
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self._worker.start()
         self.get_logger().info(
@@ -370,6 +376,11 @@ def main(args: Sequence[str] | None = None) -> int:
     except BridgenetError as err:
         print(f"error: {err}", file=sys.stderr)
         status = 1
+    except Exception:
+        if rclpy.ok():
+            raise
+        # Ctrl-C shut the context down while the executor was building its wait set (RCLError)
+        status = 0
     finally:
         status = shutdown(node, status)
         if threading.current_thread() is threading.main_thread():

@@ -187,7 +187,11 @@ class InputSubscriptions:
         entry = AdaptiveSubscription(resolved, mode, start, create(start), create)
         self.inputs.append(entry)
         if mode == AUTO and self._timer is None:
-            self._timer = self._node.create_timer(self._period_s, self._on_timer)
+            from rclpy.clock import Clock, ClockType
+
+            # steady clock: with use_sim_time and no /clock yet, a ROS-time timer never fires
+            steady = Clock(clock_type=ClockType.STEADY_TIME)
+            self._timer = self._node.create_timer(self._period_s, self._on_timer, clock=steady)
         return entry
 
     def _declare_mode(self, resolved: str) -> str:
@@ -250,14 +254,15 @@ class InputSubscriptions:
             wanted = entry.wanted(offered)
             if wanted == entry.reliability:
                 continue
+            previous = entry.reliability
             self._node.destroy_subscription(entry.subscription)
+            # recorded before the new subscription can be seen in the graph
+            entry.reliability = wanted
             entry.subscription = entry.create(wanted)
             self._node.get_logger().info(
                 f"{entry.topic}: publishers offer {describe_publishers(offered)}: "
-                f"subscription switched from {entry.reliability} to {wanted} "
-                "(input_reliability auto)"
+                f"subscription switched from {previous} to {wanted} (input_reliability auto)"
             )
-            entry.reliability = wanted
 
     def describe(self) -> str:
         """One line: each input's topic, mode and present reliability."""

@@ -125,6 +125,7 @@ class Harness:
         self.pub_rgb = self.client.create_publisher(Image, "rgb/image", qos)
         self.pub_depth = self.client.create_publisher(Image, "depth/image", qos)
         self.pub_info = self.client.create_publisher(CameraInfo, "rgb/camera_info", qos)
+        self.pub_depth_info = self.client.create_publisher(CameraInfo, "depth/camera_info", qos)
         self.lock = threading.Lock()
         self.outputs: list[Image] = []
         self.infos: list[CameraInfo] = []
@@ -173,7 +174,8 @@ class Harness:
         a reliable publisher; frames published during the switch could be lost.
         """
         qos = self.node.input_qos
-        ours = {p.topic_name for p in (self.pub_rgb, self.pub_depth, self.pub_info)}
+        publishers = (self.pub_rgb, self.pub_depth, self.pub_info, self.pub_depth_info)
+        ours = {p.topic_name for p in publishers}
         for entry in qos.inputs:
             if entry.topic not in ours:
                 continue

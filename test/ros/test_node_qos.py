@@ -26,7 +26,7 @@ from bridgenet_ros.ros.node import BridgeNetNode  # noqa: E402
 from bridgenet_ros.ros.qos import CHECK_PERIOD_S  # noqa: E402
 
 MS = 1_000_000
-INPUTS = ("rgb/image", "depth/image", "rgb/camera_info")
+INPUTS = ("rgb/image", "depth/image", "rgb/camera_info", "depth/camera_info")
 
 
 def _node_side(harness: Any) -> dict[str, str]:
@@ -100,6 +100,7 @@ def test_auto_follows_the_publisher_set(make_harness: Callable[..., Any]) -> Non
         "rgb/image": "best_effort",
         "depth/image": "reliable",  # other inputs keep their own choice
         "rgb/camera_info": "reliable",
+        "depth/camera_info": "reliable",
     }
     harness.wait_for(lambda: extra.get_subscription_count() == 1, 10, "the extra publisher")
     # it leaves: every remaining publisher is reliable again
@@ -139,6 +140,7 @@ def test_per_topic_override_beats_input_reliability(make_harness: Callable[..., 
         "rgb/image": "reliable",
         "depth/image": "best_effort",
         "rgb/camera_info": "best_effort",
+        "depth/camera_info": "best_effort",
     }
     name = "qos_overrides./qos_topic/depth/image.subscription.reliability"
     assert harness.node.get_parameter(name).value == "best_effort"  # default: input_reliability
