@@ -411,6 +411,10 @@ def shutdown(node: Any | None, status: int) -> int:
         rclpy.try_shutdown()
     except KeyboardInterrupt:
         status = 130
+    except Exception:
+        if rclpy.ok():
+            raise
+        # rclpy's SIGINT handler shut the context down at the same moment ("already called")
     return status
 
 

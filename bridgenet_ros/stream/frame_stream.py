@@ -55,6 +55,8 @@ __all__ = [
     "PairedFrame",
     "Registrar",
     "StreamInput",
+    "info_matrix",
+    "intrinsics_of",
 ]
 
 RGB, DEPTH = 0, 1

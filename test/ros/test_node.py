@@ -538,3 +538,19 @@ def test_second_ctrl_c_during_shutdown_is_one_line(capsys: pytest.CaptureFixture
 
     clean = Clean()
     assert shutdown(clean, 2) == 2 and clean.destroyed
+
+
+def test_shutdown_tolerates_the_signal_handlers_own_shutdown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bridgenet_ros.ros import node as node_module
+
+    def already(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("failed to shutdown: rcl_shutdown already called")
+
+    monkeypatch.setattr(node_module.rclpy, "try_shutdown", already)
+    monkeypatch.setattr(node_module.rclpy, "ok", lambda *a, **k: False)
+    assert node_module.shutdown(None, 0) == 0  # the context is gone: nothing left to do
+    monkeypatch.setattr(node_module.rclpy, "ok", lambda *a, **k: True)
+    with pytest.raises(RuntimeError, match="already called"):  # a real failure still shows
+        node_module.shutdown(None, 0)
