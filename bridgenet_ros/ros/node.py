@@ -31,6 +31,7 @@ stops the node. A missing or corrupt model fails at start-up with a message sayi
 from __future__ import annotations
 
 import array
+import os
 import signal
 import sys
 import threading
@@ -350,8 +351,9 @@ class BridgeNetNode(Node):
 def main(args: Sequence[str] | None = None) -> int:
     """Run the node until Ctrl-C or shutdown; the ``bridgenet_node`` executable.
 
-    The process entry point: once the node is shut down, further Ctrl-C are ignored so that a
-    late one cannot interrupt the interpreter's own teardown (torch finalizers) with a traceback.
+    The process entry point. A Ctrl-C during the clean-up prints one line and exits with 130 at
+    once; once the node is shut down, further Ctrl-C are ignored so that a late one cannot
+    interrupt the interpreter's own teardown (torch finalizers) with a traceback.
 
     Returns:
         0 on a clean shutdown, 2 for bad parameters or a missing model, 1 when the model fails to
@@ -359,6 +361,9 @@ def main(args: Sequence[str] | None = None) -> int:
     """
     from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 
+    in_main = threading.current_thread() is threading.main_thread()
+    if in_main:
+        signal.signal(signal.SIGINT, _Interrupts())
     rclpy.init(args=list(args) if args is not None else None)
     node: BridgeNetNode | None = None
     status = 0
@@ -382,10 +387,35 @@ def main(args: Sequence[str] | None = None) -> int:
         # Ctrl-C shut the context down while the executor was building its wait set (RCLError)
         status = 0
     finally:
-        status = shutdown(node, status)
-        if threading.current_thread() is threading.main_thread():
+        try:
+            status = shutdown(node, status)
+        except KeyboardInterrupt:  # only where the handler above could not be installed
+            status = 130
+        if in_main:  # the interpreter's teardown (torch finalizers) must not be interrupted
             signal.signal(signal.SIGINT, signal.SIG_IGN)
     return status
+
+
+class _Interrupts:
+    """SIGINT handler: the first Ctrl-C raises ``KeyboardInterrupt``, a second one exits.
+
+    The second prints one line and exits with 130 at once, wherever the clean-up is (the
+    inference thread is a daemon thread). Installed before ``rclpy.init``, whose own handler
+    wakes the executor and then calls this one.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        self.count += 1
+        if self.count == 1:
+            raise KeyboardInterrupt
+        print(
+            "interrupted again: exiting without waiting for the frame in flight", file=sys.stderr
+        )
+        sys.stderr.flush()
+        os._exit(130)
 
 
 def shutdown(node: Any | None, status: int) -> int:
