@@ -29,8 +29,11 @@ def shared_data() -> Path:
 
 @pytest.fixture(autouse=True, scope="session")
 def _torch_threads() -> None:
-    """One torch thread: the tests' tiny models gain nothing from more, and on a loaded 2-core
-    machine a second intra-op thread made the trainer tests 4x slower (103 s vs 23 s)."""
+    """Keep torch to one intra-op thread.
+
+    The tests' tiny models gain nothing from more, and on a loaded 2-core machine a second
+    thread made the trainer tests 4x slower (103 s instead of 23 s).
+    """
     try:
         import torch
     except ImportError:
