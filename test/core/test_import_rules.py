@@ -29,6 +29,7 @@ RULES: dict[str, list[str]] = {
     "bridgenet_ros": HEAVY,
     "bridgenet_ros.errors": HEAVY,
     "bridgenet_ros.config_io": HEAVY,
+    "bridgenet_ros.blas": HEAVY + ["numpy"],
     "bridgenet_ros.runtime": HEAVY + ["bridgenet_ros.train", "bridgenet_ros.export"],
     "bridgenet_ros.ros.codec": HEAVY + ["sensor_msgs"],
     "bridgenet_ros.ros.pairing": HEAVY + ["sensor_msgs"],
@@ -138,6 +139,7 @@ ROS_LIBS = frozenset(
 #: subpackage must be added here before its first import passes
 LAYERS: dict[str, frozenset[str]] = {
     "errors": frozenset(),
+    "blas": frozenset(),
     "config_io": frozenset({"errors"}),
     "model": frozenset({"errors", "config_io"}),
     # the torch backend loads checkpoints through model/, lazily
@@ -148,10 +150,10 @@ LAYERS: dict[str, frozenset[str]] = {
     "eval": frozenset({"errors", "config_io", "model", "runtime", "data", "stream"}),
     "train": frozenset({"errors", "config_io", "model", "runtime", "data", "eval"}),
     "export": frozenset({"errors", "config_io", "model", "runtime"}),
-    "ros": frozenset({"errors", "config_io", "runtime", "stream"}),
+    "ros": frozenset({"errors", "blas", "config_io", "runtime", "stream"}),
     "bench": frozenset({"errors", "config_io", "runtime", "data", "stream", "ros"}),
     "cli": frozenset(
-        {"errors", "config_io", "model", "runtime", "data", "stream", "eval", "train"}
+        {"errors", "blas", "config_io", "model", "runtime", "data", "stream", "eval", "train"}
         | {"export", "ros", "bench"}
     ),
 }
