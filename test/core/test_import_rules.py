@@ -17,6 +17,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,26 +54,61 @@ def _all_modules() -> list[str]:
     return sorted(names)
 
 
-def _probe(modules: list[str]) -> dict[str, list[str]]:
-    """Import ``modules`` one after another in a fresh interpreter.
+# Runs in one fresh interpreter: each group of modules is imported in its own forked child, so
+# every group starts from a clean ``sys.modules``; groups whose rule allows torch fork after the
+# parent imported torch once (importing torch costs seconds, more than the rest together).
+_PROBE = """
+import importlib, json, os, sys
 
-    Returns, for each module, the modules that became loaded while importing it (so a
-    forbidden import is blamed on the module that caused it).
+def probe(modules):
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            new = {}
+            for name in modules:
+                before = set(sys.modules)
+                importlib.import_module(name)
+                new[name] = sorted(set(sys.modules) - before)
+            out = {"new": new}
+        except BaseException as err:
+            out = {"error": f"importing {modules} failed: {err!r}"}
+        with os.fdopen(write, "w") as f:
+            json.dump(out, f)
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as f:
+        out = json.load(f)
+    os.waitpid(pid, 0)
+    return out
+
+light, heavy = json.loads(sys.argv[1])
+results = {rule: probe(modules) for rule, modules in light.items()}
+import torch
+results.update({rule: probe(modules) for rule, modules in heavy.items()})
+print(json.dumps(results))
+"""
+
+
+def _probe_all(groups: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
+    """Import each group of modules in a clean state; see ``_PROBE``.
+
+    Returns:
+        For each rule ``{"new": {module: modules newly loaded by importing it}}`` (so a
+        forbidden import is blamed on the module that caused it) or ``{"error": message}``.
     """
-    code = (
-        "import importlib, json, sys\n"
-        "new = {}\n"
-        f"for name in {modules!r}:\n"
-        "    before = set(sys.modules)\n"
-        "    importlib.import_module(name)\n"
-        "    new[name] = sorted(set(sys.modules) - before)\n"
-        "print(json.dumps(new))\n"
-    )
+    light = {rule: mods for rule, mods in groups.items() if "torch" in RULES[rule]}
+    heavy = {rule: mods for rule, mods in groups.items() if "torch" not in RULES[rule]}
     proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-c", _PROBE, json.dumps([light, heavy])],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
-    assert proc.returncode == 0, f"importing {modules} failed:\n{proc.stderr[-2000:]}"
-    result: dict[str, list[str]] = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert proc.returncode == 0, f"the import probe failed:\n{proc.stderr[-2000:]}"
+    result: dict[str, dict[str, Any]] = json.loads(proc.stdout.strip().splitlines()[-1])
     return result
 
 
@@ -85,7 +121,7 @@ def _rule_of(module: str) -> str:
 
 
 MODULES = _all_modules()
-# One interpreter per rule: a module imported after its package was imported still has its own
+# One clean start per rule: a module imported after its package was imported still has its own
 # list of newly loaded modules, and the rule is the same for every module of the group.
 GROUPS: dict[str, list[str]] = {}
 for _name in MODULES:
@@ -97,11 +133,18 @@ def test_package_has_subpackages() -> None:
         assert f"bridgenet_ros.{sub}" in MODULES
 
 
+@pytest.fixture(scope="module")
+def probed() -> dict[str, dict[str, Any]]:
+    """What importing each module loads, for every rule group (one interpreter for all)."""
+    return _probe_all(GROUPS)
+
+
 @pytest.mark.parametrize("rule", sorted(GROUPS))
-def test_import_rules(rule: str) -> None:
+def test_import_rules(rule: str, probed: dict[str, dict[str, Any]]) -> None:
     forbidden = RULES[rule]
+    assert "error" not in probed[rule], probed[rule].get("error")
     problems = []
-    for module, loaded in _probe(GROUPS[rule]).items():
+    for module, loaded in probed[rule]["new"].items():
         bad = sorted(
             name
             for name in forbidden
