@@ -167,7 +167,6 @@ ROS_LIBS = frozenset(
     {
         "rclpy",
         "rcl_interfaces",
-        "ament_index_python",
         "builtin_interfaces",
         "message_filters",
         "cv_bridge",
@@ -217,6 +216,8 @@ LIBRARY_OWNERS: dict[str, tuple[str, ...]] = {
     "pycuda": ("bridgenet_ros.runtime.backends", "bridgenet_ros.export"),
     "cuda": ("bridgenet_ros.runtime.backends", "bridgenet_ros.export"),
     "ros": ("bridgenet_ros.ros", "bridgenet_ros.bench.live"),
+    # a share-directory lookup (no ROS client): the CLI finds installed config files with it
+    "ament_index_python": ("bridgenet_ros.ros", "bridgenet_ros.bench.live", "bridgenet_ros.cli"),
 }
 
 #: the only third-party library model/ may import
