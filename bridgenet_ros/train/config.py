@@ -206,6 +206,7 @@ class TrainConfig:
         if not isinstance(self.model, dict):
             raise ConfigError("train.model must be a mapping")
 
+
 def load_train_config(
     path: str | Path | None, overrides: dict[str, Any] | None = None
 ) -> TrainConfig:
