@@ -14,6 +14,7 @@ from bridgenet_ros.errors import (
     DataError,
     ExportError,
     ShapeError,
+    TrainingError,
 )
 
 __version__ = "0.1.0"
@@ -26,5 +27,6 @@ __all__ = [
     "DataError",
     "ExportError",
     "ShapeError",
+    "TrainingError",
     "__version__",
 ]

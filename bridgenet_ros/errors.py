@@ -16,6 +16,7 @@ __all__ = [
     "DataError",
     "ExportError",
     "ShapeError",
+    "TrainingError",
 ]
 
 
@@ -45,3 +46,7 @@ class ExportError(BridgenetError):
 
 class BackendError(BridgenetError):
     """An inference backend is unavailable, misconfigured or failed at run time."""
+
+
+class TrainingError(BridgenetError):
+    """Training failed at run time (the loss diverged to NaN or infinity)."""

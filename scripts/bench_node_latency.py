@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from bridgenet_ros.stream.stamps import ns_to_sec_nanosec, stamp_to_ns
+
 
 def build_model(variant: str, backend: str, hw: tuple[int, int], folder: Path) -> Path:
     """Write a random-weight ``variant`` as ``.pt`` (torch) or fixed-size ``.onnx``."""
@@ -60,23 +62,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and print a Markdown summary."""
-    args = parse_args(argv)
-    os.environ.setdefault("ROS_DOMAIN_ID", str(random.SystemRandom().randint(101, 200)))
-    import rclpy
-    from diagnostic_msgs.msg import DiagnosticArray
-    from rclpy.executors import SingleThreadedExecutor
-    from rclpy.qos import QoSProfile, ReliabilityPolicy
-    from sensor_msgs.msg import Image
-
-    from bridgenet_ros.stream.codec import array_to_image_fields
-    from bridgenet_ros.stream.stamps import ns_to_sec_nanosec, stamp_to_ns
-
-    hw = (args.height, args.width)
-    tmp = tempfile.TemporaryDirectory(prefix="bench_node_")
-    model_path = args.model or build_model(args.variant, args.backend, hw, Path(tmp.name))
-    node_cmd = [
+def node_command(model_path: Path, backend: str) -> list[str]:
+    """Command line that starts the node under ``/bench`` on ``model_path``."""
+    return [
         sys.executable,
         "-m",
         "bridgenet_ros.ros.node",
@@ -86,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         "-p",
         f"model_path:={model_path}",
         "-p",
-        f"backend:={args.backend}",
+        f"backend:={backend}",
         "-p",
         "diagnostics_period:=0.5",
         "-p",
@@ -98,110 +86,197 @@ def main(argv: list[str] | None = None) -> int:
         "-p",
         "qos_overrides./bench/depth/image.subscription.reliability:=reliable",
     ]
-    proc = subprocess.Popen(node_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    rclpy.init()
-    client = rclpy.create_node("bench_client", namespace="/bench")
-    reliable = QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE)
-    pub_rgb = client.create_publisher(Image, "rgb/image", reliable)
-    pub_depth = client.create_publisher(Image, "depth/image", reliable)
-    arrivals: dict[int, int] = {}
-    diagnostics: list[dict[str, str]] = []
-    cond = threading.Condition()
 
-    def on_output(msg: Image) -> None:
-        now = client.get_clock().now().nanoseconds
-        with cond:
-            arrivals[stamp_to_ns(msg.header.stamp)] = now
-            cond.notify_all()
 
-    def on_diag(msg: DiagnosticArray) -> None:
-        for status in msg.status:
-            if status.name.startswith("bench/bridgenet"):
-                with cond:
-                    diagnostics.append({kv.key: kv.value for kv in status.values})
-
-    client.create_subscription(Image, "depth_sr/image", on_output, reliable)
-    client.create_subscription(DiagnosticArray, "/diagnostics", on_diag, 10)
-    executor = SingleThreadedExecutor()
-    executor.add_node(client)
-    spinner = threading.Thread(target=executor.spin, daemon=True)
-    spinner.start()
+def input_fields(args: argparse.Namespace) -> tuple[Any, Any, tuple[int, int]]:
+    """Fixed RGB and LR depth (``rgb8``, ``16UC1`` mm) image fields and the LR ``(h, w)``."""
+    from bridgenet_ros.ros.codec import array_to_image_fields
 
     rng = np.random.default_rng(0)
-    rgb = rng.integers(0, 255, (*hw, 3), dtype=np.uint8)
+    rgb = rng.integers(0, 255, (args.height, args.width, 3), dtype=np.uint8)
     lr_hw = (args.height // args.scale, args.width // args.scale)
     depth_mm = np.tile(np.linspace(800, 4000, lr_hw[1]).astype(np.uint16), (lr_hw[0], 1))
-    rgb_fields = array_to_image_fields(rgb, "rgb8")
-    depth_fields = array_to_image_fields(depth_mm, "16UC1")
+    return array_to_image_fields(rgb, "rgb8"), array_to_image_fields(depth_mm, "16UC1"), lr_hw
 
-    def message(fields: Any, stamp_ns: int) -> Image:
-        msg = Image()
+
+class BenchClient:
+    """The measuring node: publishes the inputs, records output arrivals and diagnostics.
+
+    Spins in a daemon thread from construction until :meth:`close`.
+    """
+
+    def __init__(self) -> None:
+        import rclpy
+        from diagnostic_msgs.msg import DiagnosticArray
+        from rclpy.executors import SingleThreadedExecutor
+        from rclpy.qos import QoSProfile, ReliabilityPolicy
+        from sensor_msgs.msg import Image
+
+        rclpy.init()
+        self.node = rclpy.create_node("bench_client", namespace="/bench")
+        reliable = QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE)
+        self.pub_rgb = self.node.create_publisher(Image, "rgb/image", reliable)
+        self.pub_depth = self.node.create_publisher(Image, "depth/image", reliable)
+        self._image_type = Image
+        #: output stamp (ns) -> arrival time (ns, the node clock)
+        self.arrivals: dict[int, int] = {}
+        self.diagnostics: list[dict[str, str]] = []
+        self.cond = threading.Condition()
+        self.node.create_subscription(Image, "depth_sr/image", self._on_output, reliable)
+        self.node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diag, 10)
+        self.executor = SingleThreadedExecutor()
+        self.executor.add_node(self.node)
+        threading.Thread(target=self.executor.spin, daemon=True).start()
+
+    def _on_output(self, msg: Any) -> None:
+        now = self.node.get_clock().now().nanoseconds
+        with self.cond:
+            self.arrivals[stamp_to_ns(msg.header.stamp)] = now
+            self.cond.notify_all()
+
+    def _on_diag(self, msg: Any) -> None:
+        for status in msg.status:
+            if status.name.startswith("bench/bridgenet"):
+                with self.cond:
+                    self.diagnostics.append({kv.key: kv.value for kv in status.values})
+
+    def message(self, fields: Any, stamp_ns: int) -> Any:
+        """A ``sensor_msgs/Image`` of ``fields`` stamped ``stamp_ns``."""
+        msg = self._image_type()
         msg.header.stamp.sec, msg.header.stamp.nanosec = ns_to_sec_nanosec(stamp_ns)
         msg.header.frame_id = "camera_color_optical_frame"
         msg.height, msg.width, msg.encoding = fields.height, fields.width, fields.encoding
         msg.is_bigendian, msg.step, msg.data = fields.is_bigendian, fields.step, fields.data
         return msg
 
-    latencies_ms: list[float] = []
-    status = 0
-    try:
+    def now_ns(self) -> int:
+        """The client node's clock in nanoseconds."""
+        return int(self.node.get_clock().now().nanoseconds)
+
+    def wait_for_node(self, proc: subprocess.Popen[str]) -> bool:
+        """Wait (at most 120 s) until the node subscribes and publishes; print why not."""
         deadline = time.monotonic() + 120
         while (
-            pub_rgb.get_subscription_count() == 0 or client.count_publishers("depth_sr/image") == 0
+            self.pub_rgb.get_subscription_count() == 0
+            or self.node.count_publishers("depth_sr/image") == 0
         ):
             if proc.poll() is not None or time.monotonic() > deadline:
                 log = proc.stderr.read() if proc.stderr else ""
                 print(f"error: the node did not come up:\n{log}", file=sys.stderr)
-                return 1
+                return False
             time.sleep(0.1)
-        time.sleep(0.5)
-        for k in range(args.warmup + args.frames):
-            stamp = client.get_clock().now().nanoseconds
-            # build both messages first so the stamp -> publish time is only the publish calls
-            rgb_msg, depth_msg = message(rgb_fields, stamp), message(depth_fields, stamp)
-            pub_rgb.publish(rgb_msg)
-            pub_depth.publish(depth_msg)
-            with cond:
-                arrived = cond.wait_for(lambda: stamp in arrivals, timeout=120)  # noqa: B023
-                if not arrived:
-                    print(f"error: no output for frame {k}", file=sys.stderr)
-                    return 1
-                if k >= args.warmup:
-                    latencies_ms.append((arrivals[stamp] - stamp) / 1e6)
-            time.sleep(args.gap)
-        time.sleep(1.2)  # one more diagnostics period covering the last frame
-        with cond:
-            diag = diagnostics[-1] if diagnostics else {}
-        e2e = float(np.median(latencies_ms))
-        inference = float(diag.get("inference p50 (ms)", "nan"))
-        pipeline = float(diag.get("pipeline p50 (ms)", "nan"))
-        goal = 1.05 * inference + 5.0
-        print(
-            "| variant | backend | input | frames | end-to-end p50 (ms) | "
-            "end-to-end p95 (ms) | inference p50 (ms) | pipeline p50 (ms) | "
-            "goal 1.05 x inf + 5 (ms) | met |"
-        )
-        print("|---|---|---|---|---|---|---|---|---|---|")
-        print(
-            f"| {args.variant} | {diag.get('backend', args.backend)} | {args.width}x{args.height}"
-            f" RGB, {lr_hw[1]}x{lr_hw[0]} depth | {len(latencies_ms)} | {e2e:.1f} | "
-            f"{float(np.percentile(latencies_ms, 95)):.1f} | {inference:.1f} | {pipeline:.1f} | "
-            f"{goal:.1f} | {'yes' if e2e <= goal else 'no'} |"
-        )
-        print(
-            f"node overhead beyond the pipeline (e2e - pipeline p50): {e2e - pipeline:.1f} ms;"
-            f" dropped_busy={diag.get('dropped_busy')}, outputs={diag.get('outputs')}"
-        )
-    finally:
-        executor.shutdown(timeout_sec=2)
-        client.destroy_node()
+        return True
+
+    def send_and_time(self, rgb_fields: Any, depth_fields: Any) -> float | None:
+        """Publish one stamped pair and wait for its output: latency in ms (``None``: none)."""
+        stamp = self.now_ns()
+        # build both messages first so the stamp -> publish time is only the publish calls
+        rgb_msg, depth_msg = self.message(rgb_fields, stamp), self.message(depth_fields, stamp)
+        self.pub_rgb.publish(rgb_msg)
+        self.pub_depth.publish(depth_msg)
+        with self.cond:
+            if not self.cond.wait_for(lambda: stamp in self.arrivals, timeout=120):
+                return None
+            return (self.arrivals[stamp] - stamp) / 1e6
+
+    def last_diagnostics(self) -> dict[str, str]:
+        """The node's latest diagnostics values (empty when none arrived)."""
+        with self.cond:
+            return self.diagnostics[-1] if self.diagnostics else {}
+
+    def close(self) -> None:
+        """Stop spinning and shut ROS down."""
+        import rclpy
+
+        self.executor.shutdown(timeout_sec=2)
+        self.node.destroy_node()
         rclpy.try_shutdown()
-        proc.send_signal(2)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            status = 1
+
+
+def measure(
+    args: argparse.Namespace, client: BenchClient, fields: tuple[Any, Any]
+) -> list[float] | None:
+    """Closed-loop latencies (ms) of the measured frames; ``None`` when an output never came."""
+    latencies_ms: list[float] = []
+    for k in range(args.warmup + args.frames):
+        latency = client.send_and_time(*fields)
+        if latency is None:
+            print(f"error: no output for frame {k}", file=sys.stderr)
+            return None
+        if k >= args.warmup:
+            latencies_ms.append(latency)
+        time.sleep(args.gap)
+    return latencies_ms
+
+
+def print_summary(
+    args: argparse.Namespace,
+    lr_hw: tuple[int, int],
+    latencies_ms: list[float],
+    diag: dict[str, str],
+) -> None:
+    """Print the Markdown table row and the node overhead beyond the pipeline."""
+    e2e = float(np.median(latencies_ms))
+    inference = float(diag.get("inference p50 (ms)", "nan"))
+    pipeline = float(diag.get("pipeline p50 (ms)", "nan"))
+    goal = 1.05 * inference + 5.0
+    print(
+        "| variant | backend | input | frames | end-to-end p50 (ms) | "
+        "end-to-end p95 (ms) | inference p50 (ms) | pipeline p50 (ms) | "
+        "goal 1.05 x inf + 5 (ms) | met |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(
+        f"| {args.variant} | {diag.get('backend', args.backend)} | {args.width}x{args.height}"
+        f" RGB, {lr_hw[1]}x{lr_hw[0]} depth | {len(latencies_ms)} | {e2e:.1f} | "
+        f"{float(np.percentile(latencies_ms, 95)):.1f} | {inference:.1f} | {pipeline:.1f} | "
+        f"{goal:.1f} | {'yes' if e2e <= goal else 'no'} |"
+    )
+    print(
+        f"node overhead beyond the pipeline (e2e - pipeline p50): {e2e - pipeline:.1f} ms;"
+        f" dropped_busy={diag.get('dropped_busy')}, outputs={diag.get('outputs')}"
+    )
+
+
+def stop_node(proc: subprocess.Popen[str]) -> int:
+    """SIGINT the node and wait 20 s: 0, or 1 when it had to be killed."""
+    proc.send_signal(2)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print a Markdown summary."""
+    args = parse_args(argv)
+    os.environ.setdefault("ROS_DOMAIN_ID", str(random.SystemRandom().randint(101, 200)))
+    hw = (args.height, args.width)
+    tmp = tempfile.TemporaryDirectory(prefix="bench_node_")
+    model_path = args.model or build_model(args.variant, args.backend, hw, Path(tmp.name))
+    proc = subprocess.Popen(
+        node_command(model_path, args.backend),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    client = BenchClient()
+    rgb_fields, depth_fields, lr_hw = input_fields(args)
+    status = 0
+    try:
+        if not client.wait_for_node(proc):
+            return 1
+        time.sleep(0.5)
+        latencies_ms = measure(args, client, (rgb_fields, depth_fields))
+        if latencies_ms is None:
+            return 1
+        time.sleep(1.2)  # one more diagnostics period covering the last frame
+        print_summary(args, lr_hw, latencies_ms, client.last_diagnostics())
+    finally:
+        client.close()
+        status = stop_node(proc)
         tmp.cleanup()
     return status
 

@@ -1,5 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
-"""``bridgenet build-engine``: build (or reuse) a cached TensorRT engine from an exported ONNX."""
+"""``bridgenet build-engine``: build (or reuse) a cached TensorRT engine from an exported ONNX.
+
+The builder and the cache are the runtime's (:mod:`bridgenet_ros.runtime.backends.tensorrt_build`,
+:mod:`bridgenet_ros.runtime.backends.engine_cache`): the node builds a missing engine the same way.
+"""
 
 from __future__ import annotations
 
@@ -43,10 +47,11 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--height and --width go together")
     if args.workspace_mb <= 0:
         raise ConfigError(f"--workspace-mb must be positive, got {args.workspace_mb}")
-    from bridgenet_ros.export.engine_build import ensure_engine
     from bridgenet_ros.runtime.backends.cuda_memory import open_cuda
     from bridgenet_ros.runtime.backends.tensorrt_backend import DEFAULT_CACHE_DIR
+    from bridgenet_ros.runtime.backends.tensorrt_build import ensure_engine, import_tensorrt
 
+    import_tensorrt()  # a missing TensorRT is named first, before the CUDA binding
     cuda = open_cuda(args.cuda_api)
     try:
         gpu = cuda.device_name()

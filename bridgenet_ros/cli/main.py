@@ -16,13 +16,6 @@ Exit status: 0 success, 1 runtime failure, 2 usage or configuration error. Error
 
 from __future__ import annotations
 
-import os
-
-# Set before numpy loads: the pipeline's small resizes gain nothing from BLAS threads, which
-# would compete with the inference backend's threads (measured: pre+post 24 % instead of 5 % of
-# onnxruntime inference on 2 cores). An explicit setting by the user wins.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
 import argparse
 import importlib
 import sys
@@ -30,6 +23,7 @@ import traceback
 from typing import Sequence
 
 from bridgenet_ros import __version__
+from bridgenet_ros.blas import limit_blas_threads
 from bridgenet_ros.errors import BridgenetError, ConfigError, ShapeError
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
@@ -49,7 +43,7 @@ SUBCOMMANDS: dict[str, str] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Build the top-level parser with every subcommand that can be imported."""
+    """Build the top-level parser with every subcommand of :data:`SUBCOMMANDS`."""
     parser = argparse.ArgumentParser(
         prog="bridgenet",
         description="BridgeNet depth super-resolution: data, training, export, benchmarking.",
@@ -58,12 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in SUBCOMMANDS.items():
-        try:
-            module = importlib.import_module(f"bridgenet_ros.cli.{module_name}")
-        except ModuleNotFoundError as err:
-            if err.name == f"bridgenet_ros.cli.{module_name}":
-                continue  # subcommand not built yet
-            raise
+        module = importlib.import_module(f"bridgenet_ros.cli.{module_name}")
         sp = sub.add_parser(name, help=module.HELP, description=module.HELP)
         sp.add_argument("--debug", action="store_true", help="show tracebacks on errors")
         module.add_arguments(sp)
@@ -73,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``bridgenet`` command line and return its exit status."""
+    limit_blas_threads()  # before the subcommands import numpy; a user's setting wins
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):

@@ -517,6 +517,215 @@ def _screen_rect(
     return y0, y1, x0, x1
 
 
+def _draw_camera(
+    rng: np.random.Generator, height: int, width: int
+) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, np.ndarray]:
+    """Draw the room and a camera inside it looking into it.
+
+    Returns:
+        ``(room (3,) metres, camera (3,) world position, yaw rad, r_wc (3, 3) float32
+        world_from_camera, K (3, 3) float64 for (height, width))``.
+    """
+    room = np.array([rng.uniform(3.0, 7.0), rng.uniform(2.4, 3.4), rng.uniform(3.0, 7.0)])
+    camera = np.array(
+        [
+            rng.uniform(0.6, room[0] - 0.6),
+            rng.uniform(0.8, min(2.0, room[1] - 0.3)),
+            rng.uniform(0.6, room[2] - 0.6),
+        ]
+    )
+    # Look roughly towards a random point of the room's central part.
+    target = room * rng.uniform(0.25, 0.75, 3)
+    yaw = float(np.arctan2(target[0] - camera[0], target[2] - camera[2]) + rng.uniform(-0.4, 0.4))
+    # Camera frame: x right, y down, z forward. World: y up.
+    r_wc = _rotation(yaw, rng.uniform(-0.45, 0.15), rng.uniform(-0.08, 0.08))
+    r_wc = (r_wc @ np.diag([1.0, -1.0, 1.0])).astype(np.float32)  # camera y points down
+    focal = BASE_FX * rng.uniform(0.95, 1.05)
+    K = scaled_intrinsics(height, width, focal, focal * rng.uniform(0.99, 1.01))
+    return room, camera, yaw, r_wc, K
+
+
+def _view_pose(
+    camera: np.ndarray,
+    r_wc: np.ndarray,
+    view_from_ref: tuple[np.ndarray, np.ndarray] | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(eye (3,), r_view (3, 3) float32)``: the rendering camera's position and rotation."""
+    if view_from_ref is None:
+        return camera, r_wc
+    # world_from_view = world_from_ref @ ref_from_view
+    rot = np.asarray(view_from_ref[0], dtype=np.float64)
+    eye = camera - r_wc.astype(np.float64) @ rot.T @ np.asarray(view_from_ref[1], float)
+    r_view = (r_wc.astype(np.float64) @ rot.T).astype(np.float32)
+    return eye, r_view
+
+
+def _camera_rays(r_view: np.ndarray, K: np.ndarray, height: int, width: int) -> Rays:
+    """World ray directions ``r_view @ (u, v, 1)`` per pixel, each component ``(H, W)``.
+
+    ``z_cam = 1``, so the ray parameter ``t`` is the depth. Kept as images so an object's rays
+    can be sliced to its screen rectangle.
+    """
+    u = (np.arange(width, dtype=np.float32) - np.float32(K[0, 2])) / np.float32(K[0, 0])
+    v = (np.arange(height, dtype=np.float32) - np.float32(K[1, 2])) / np.float32(K[1, 1])
+    return tuple(  # type: ignore[return-value]
+        r_view[k, 0] * u[None, :] + (r_view[k, 1] * v[:, None] + r_view[k, 2]) for k in range(3)
+    )
+
+
+def _cast_room(room: np.ndarray, cam32: np.ndarray, dirs: Rays) -> tuple[np.ndarray, np.ndarray]:
+    """Exit of every ray through the inside of the box ``[0, room]``.
+
+    Returns:
+        ``(t (H, W) float32 depth, id (H, W) int16 surface 2 * axis + side)``.
+    """
+    shape = dirs[0].shape
+    best_t: np.ndarray = np.full(shape, np.inf, dtype=np.float32)
+    best_id: np.ndarray = np.zeros(shape, dtype=np.int16)
+    for axis in range(3):
+        d = dirs[axis]
+        # signbit, not d > 0: a ray with d == -0.0 must aim at the 0 wall to give +inf
+        positive = ~np.signbit(d)
+        bound = np.where(positive, np.float32(room[axis]), np.float32(0.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (bound - cam32[axis]) / d  # > 0 or +inf: the camera is inside the room
+        closer = t < best_t
+        best_t = np.where(closer, t, best_t)
+        best_id = np.where(closer, (2 * axis + positive).astype(np.int16), best_id)
+    return best_t, best_id
+
+
+def _cast_objects(
+    objects: list[_Primitive],
+    eye: np.ndarray,
+    r_view: np.ndarray,
+    K: np.ndarray,
+    dirs: Rays,
+    best_t: np.ndarray,
+    best_id: np.ndarray,
+) -> None:
+    """Intersect each object's screen rectangle; nearer hits overwrite ``best_t``/``best_id``.
+
+    Object ``k`` gets surface id ``6 + k``; ``best_t`` and ``best_id`` (``(H, W)``) are
+    updated in place.
+    """
+    height, width = best_t.shape
+    for k, prim in enumerate(objects):
+        rect = _screen_rect(prim, eye, r_view, K, height, width)
+        if rect is None:
+            continue
+        y0, y1, x0, x1 = rect
+        window = (slice(y0, y1), slice(x0, x1))
+        t = prim.intersect(eye, (dirs[0][window], dirs[1][window], dirs[2][window]))
+        closer = t < best_t[window]
+        best_t[window][closer] = t[closer]
+        best_id[window][closer] = 6 + k
+
+
+def _assign_materials(
+    rng: np.random.Generator,
+    objects: list[_Primitive],
+    photos: PhotoTextures | None,
+    photo_prob: float,
+) -> list[_Material]:
+    """Draw the six room materials and set each object's; returns the room materials."""
+    room_materials = [_random_material(rng, photos, photo_prob) for _ in range(6)]
+    for prim in objects:
+        if rng.random() < 0.15:  # same material as a wall: depth edge without texture edge
+            prim.material = room_materials[int(rng.integers(0, 6))]
+        else:
+            prim.material = _random_material(rng, photos, photo_prob)
+    return room_materials
+
+
+def _surface_albedo(
+    rng: np.random.Generator,
+    p_world: Rays,
+    best_id: np.ndarray,
+    objects: list[_Primitive],
+    room_materials: list[_Material],
+) -> tuple[Rays, np.ndarray]:
+    """Normals and albedo of every pixel's surface point.
+
+    Args:
+        rng: draws the per-surface texture offsets.
+        p_world: world coordinates of the hits, each ``(N,)`` float32.
+        best_id: ``(N,)`` int16 surface ids (room ``0-5``, object ``k`` at ``6 + k``).
+        objects: the placed objects, materials assigned.
+        room_materials: the six room materials.
+
+    Returns:
+        ``((nx, ny, nz) each (N,) float32, albedo (3, N) float32)``.
+    """
+    n_pix = best_id.size
+    # Room-plane normals by table lookup; object pixels are overwritten below.
+    table = np.zeros((3, 6 + len(objects)), dtype=np.float32)
+    for sid in range(6):
+        table[sid // 2, sid] = -1.0 if sid % 2 else 1.0
+    nx, ny, nz = (np.take(table[k], best_id) for k in range(3))
+    albedo = np.empty((3, n_pix), dtype=np.float32)  # channel-first: contiguous rows
+    n_surfaces = 6 + len(objects)
+    offsets = rng.uniform(0.0, 3.0, (n_surfaces, 2)).astype(np.float32)
+    order = np.argsort(best_id, kind="stable")
+    bounds = np.searchsorted(best_id[order], np.arange(n_surfaces + 1))
+    for sid in range(n_surfaces):
+        idx = order[bounds[sid] : bounds[sid + 1]]
+        if idx.size == 0:
+            continue
+        if sid < 6:
+            axis = sid // 2
+            others = [a for a in range(3) if a != axis]
+            su = p_world[others[0]].take(idx)
+            sv = p_world[others[1]].take(idx)
+            material = room_materials[sid]
+        else:
+            prim = objects[sid - 6]
+            snx, sny, snz, su, sv = prim.surface(*(p.take(idx) for p in p_world))
+            nx[idx] = snx
+            ny[idx] = sny
+            nz[idx] = snz
+            assert prim.material is not None
+            material = prim.material
+        albedo[:, idx] = material.albedo(su + offsets[sid, 0], sv + offsets[sid, 1])
+    return (nx, ny, nz), albedo
+
+
+def _shade(rng: np.random.Generator, room: np.ndarray, p_world: Rays, normals: Rays) -> np.ndarray:
+    """Lambertian + ambient shading with 1-3 point lights near the ceiling: ``(3, N)`` float32."""
+    px, py, pz = p_world
+    nx, ny, nz = normals
+    ambient = np.float32(rng.uniform(0.15, 0.4))
+    shade = np.full((3, px.size), ambient, dtype=np.float32)
+    for _ in range(int(rng.integers(1, 4))):
+        light = rng.uniform(0.0, 1.0, 3) * room
+        light[1] = rng.uniform(0.7, 1.0) * room[1]
+        color = rng.uniform(0.8, 1.0, 3).astype(np.float32) * np.float32(rng.uniform(0.6, 1.2))
+        lx = np.float32(light[0]) - px
+        ly = np.float32(light[1]) - py
+        lz = np.float32(light[2]) - pz
+        dist2 = lx * lx + ly * ly + lz * lz
+        lambert = (nx * lx + ny * ly + nz * lz) / np.sqrt(dist2 + np.float32(1e-6))
+        weight = np.maximum(lambert, 0.0) * (np.float32(4.0) / (np.float32(4.0) + dist2))
+        for c in range(3):
+            shade[c] += weight * color[c]
+    return shade
+
+
+def _expose(rng: np.random.Generator, radiance: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Auto exposure, sensor noise and rounding of ``(3, N)`` radiance: ``(H, W, 3)`` uint8.
+
+    ``radiance`` is scaled in place.
+    """
+    gain = np.float32(0.45 / max(float(radiance.mean()), 1e-3) * 255.0)
+    radiance *= gain
+    # sensor noise: uniform in +-4.35 grey levels (std 2.5) from random bytes (fast), with the
+    # +0.5 of rounding folded in so the uint8 cast below rounds.
+    noise = np.frombuffer(rng.bytes(radiance.size), dtype=np.uint8).reshape(radiance.shape)
+    radiance += noise * np.float32(8.7 / 255.0) + np.float32(0.5 - 4.35)
+    np.clip(radiance, 0.0, 255.99, out=radiance)
+    return np.ascontiguousarray(radiance.astype(np.uint8).T).reshape(height, width, 3)
+
+
 def render_scene(
     rng: np.random.Generator,
     height: int,
@@ -546,133 +755,23 @@ def render_scene(
     Returns:
         ``(rgb (H, W, 3) uint8, depth (H, W) float32 metres, K (3, 3) float64)``.
     """
-    room = np.array([rng.uniform(3.0, 7.0), rng.uniform(2.4, 3.4), rng.uniform(3.0, 7.0)])
-    camera = np.array(
-        [
-            rng.uniform(0.6, room[0] - 0.6),
-            rng.uniform(0.8, min(2.0, room[1] - 0.3)),
-            rng.uniform(0.6, room[2] - 0.6),
-        ]
-    )
-    # Look roughly towards a random point of the room's central part.
-    target = room * rng.uniform(0.25, 0.75, 3)
-    yaw = float(np.arctan2(target[0] - camera[0], target[2] - camera[2]) + rng.uniform(-0.4, 0.4))
-    # Camera frame: x right, y down, z forward. World: y up.
-    r_wc = _rotation(yaw, rng.uniform(-0.45, 0.15), rng.uniform(-0.08, 0.08))
-    r_wc = (r_wc @ np.diag([1.0, -1.0, 1.0])).astype(np.float32)  # camera y points down
-    focal = BASE_FX * rng.uniform(0.95, 1.05)
-    K = scaled_intrinsics(height, width, focal, focal * rng.uniform(0.99, 1.01))
+    room, camera, yaw, r_wc, K = _draw_camera(rng, height, width)
     if intrinsics is not None:
         K = np.asarray(intrinsics, dtype=np.float64).reshape(3, 3)
-    eye, r_view = camera, r_wc
-    if view_from_ref is not None:  # world_from_view = world_from_ref @ ref_from_view
-        rot = np.asarray(view_from_ref[0], dtype=np.float64)
-        eye = camera - r_wc.astype(np.float64) @ rot.T @ np.asarray(view_from_ref[1], float)
-        r_view = (r_wc.astype(np.float64) @ rot.T).astype(np.float32)
-
-    u = (np.arange(width, dtype=np.float32) - np.float32(K[0, 2])) / np.float32(K[0, 0])
-    v = (np.arange(height, dtype=np.float32) - np.float32(K[1, 2])) / np.float32(K[1, 1])
-    # world direction = r_wc @ (u, v, 1): z_cam = 1, so the ray parameter t is the depth.
-    # Kept as (H, W) images so an object's rays can be sliced to its screen rectangle.
-    dirs: Rays = tuple(  # type: ignore[assignment]
-        r_view[k, 0] * u[None, :] + (r_view[k, 1] * v[:, None] + r_view[k, 2]) for k in range(3)
-    )
-    n_pix = height * width
+    eye, r_view = _view_pose(camera, r_wc, view_from_ref)
+    dirs = _camera_rays(r_view, K, height, width)
     cam32 = eye.astype(np.float32)
-
-    # Room: exit through the inside of the axis-aligned box [0, room]; surface id 2*axis+side.
-    best_t: np.ndarray = np.full((height, width), np.inf, dtype=np.float32)
-    best_id: np.ndarray = np.zeros((height, width), dtype=np.int16)
-    for axis in range(3):
-        d = dirs[axis]
-        # signbit, not d > 0: a ray with d == -0.0 must aim at the 0 wall to give +inf
-        positive = ~np.signbit(d)
-        bound = np.where(positive, np.float32(room[axis]), np.float32(0.0))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = (bound - cam32[axis]) / d  # > 0 or +inf: the camera is inside the room
-        closer = t < best_t
-        best_t = np.where(closer, t, best_t)
-        best_id = np.where(closer, (2 * axis + positive).astype(np.int16), best_id)
-
+    best_t, best_id = _cast_room(room, cam32, dirs)
     objects = _place_objects(rng, room, camera, yaw)
-    for k, prim in enumerate(objects):
-        rect = _screen_rect(prim, eye, r_view, K, height, width)
-        if rect is None:
-            continue
-        y0, y1, x0, x1 = rect
-        window = (slice(y0, y1), slice(x0, x1))
-        t = prim.intersect(eye, (dirs[0][window], dirs[1][window], dirs[2][window]))
-        closer = t < best_t[window]
-        best_t[window][closer] = t[closer]
-        best_id[window][closer] = 6 + k
+    _cast_objects(objects, eye, r_view, K, dirs, best_t, best_id)
     best_t = best_t.ravel()
     best_id = best_id.ravel()
-
-    room_materials = [_random_material(rng, photos, photo_prob) for _ in range(6)]
-    for prim in objects:
-        if rng.random() < 0.15:  # same material as a wall: depth edge without texture edge
-            prim.material = room_materials[int(rng.integers(0, 6))]
-        else:
-            prim.material = _random_material(rng, photos, photo_prob)
-
-    px = cam32[0] + best_t * dirs[0].ravel()
-    py = cam32[1] + best_t * dirs[1].ravel()
-    pz = cam32[2] + best_t * dirs[2].ravel()
-    p_world = (px, py, pz)
-    # Room-plane normals by table lookup; object pixels are overwritten below.
-    table = np.zeros((3, 6 + len(objects)), dtype=np.float32)
-    for sid in range(6):
-        table[sid // 2, sid] = -1.0 if sid % 2 else 1.0
-    nx, ny, nz = (np.take(table[k], best_id) for k in range(3))
-    albedo = np.empty((3, n_pix), dtype=np.float32)  # channel-first: contiguous rows
-    n_surfaces = 6 + len(objects)
-    offsets = rng.uniform(0.0, 3.0, (n_surfaces, 2)).astype(np.float32)
-    order = np.argsort(best_id, kind="stable")
-    bounds = np.searchsorted(best_id[order], np.arange(n_surfaces + 1))
-    for sid in range(n_surfaces):
-        idx = order[bounds[sid] : bounds[sid + 1]]
-        if idx.size == 0:
-            continue
-        if sid < 6:
-            axis = sid // 2
-            others = [a for a in range(3) if a != axis]
-            su = p_world[others[0]].take(idx)
-            sv = p_world[others[1]].take(idx)
-            material = room_materials[sid]
-        else:
-            prim = objects[sid - 6]
-            snx, sny, snz, su, sv = prim.surface(px.take(idx), py.take(idx), pz.take(idx))
-            nx[idx] = snx
-            ny[idx] = sny
-            nz[idx] = snz
-            assert prim.material is not None
-            material = prim.material
-        albedo[:, idx] = material.albedo(su + offsets[sid, 0], sv + offsets[sid, 1])
-
-    # Lambertian + ambient with 1-3 point lights near the ceiling.
-    ambient = np.float32(rng.uniform(0.15, 0.4))
-    shade = np.full((3, n_pix), ambient, dtype=np.float32)
-    for _ in range(int(rng.integers(1, 4))):
-        light = rng.uniform(0.0, 1.0, 3) * room
-        light[1] = rng.uniform(0.7, 1.0) * room[1]
-        color = rng.uniform(0.8, 1.0, 3).astype(np.float32) * np.float32(rng.uniform(0.6, 1.2))
-        lx = np.float32(light[0]) - px
-        ly = np.float32(light[1]) - py
-        lz = np.float32(light[2]) - pz
-        dist2 = lx * lx + ly * ly + lz * lz
-        lambert = (nx * lx + ny * ly + nz * lz) / np.sqrt(dist2 + np.float32(1e-6))
-        weight = np.maximum(lambert, 0.0) * (np.float32(4.0) / (np.float32(4.0) + dist2))
-        for c in range(3):
-            shade[c] += weight * color[c]
-    radiance = albedo * shade
-    gain = np.float32(0.45 / max(float(radiance.mean()), 1e-3) * 255.0)
-    radiance *= gain
-    # sensor noise: uniform in +-4.35 grey levels (std 2.5) from random bytes (fast), with the
-    # +0.5 of rounding folded in so the uint8 cast below rounds.
-    noise = np.frombuffer(rng.bytes(radiance.size), dtype=np.uint8).reshape(radiance.shape)
-    radiance += noise * np.float32(8.7 / 255.0) + np.float32(0.5 - 4.35)
-    np.clip(radiance, 0.0, 255.99, out=radiance)
-    rgb = np.ascontiguousarray(radiance.astype(np.uint8).T).reshape(height, width, 3)
+    room_materials = _assign_materials(rng, objects, photos, photo_prob)
+    p_world: Rays = tuple(  # type: ignore[assignment]
+        cam32[k] + best_t * dirs[k].ravel() for k in range(3)
+    )
+    normals, albedo = _surface_albedo(rng, p_world, best_id, objects, room_materials)
+    rgb = _expose(rng, albedo * _shade(rng, room, p_world, normals), height, width)
     depth = np.clip(best_t, MIN_DEPTH_M, MAX_DEPTH_M).astype(np.float32).reshape(height, width)
     return rgb, depth, K
 

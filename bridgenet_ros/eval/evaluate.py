@@ -38,6 +38,7 @@ from bridgenet_ros.eval.real_sensor import RegionScores
 
 if TYPE_CHECKING:
     from bridgenet_ros.data.degradation import AnySensorModel
+    from bridgenet_ros.data.splits import GroupBy
     from bridgenet_ros.eval.real_sensor import DownsampleFilter
     from bridgenet_ros.eval.regions import RegionConfig
 
@@ -184,30 +185,10 @@ def load_eval_frames(
         ConfigError: if neither ``scale`` nor ``lr_dir`` is given.
         DataError: for unreadable data.
     """
-    from bridgenet_ros.data.degradation import apply_sensor_model, bicubic_downsample
     from bridgenet_ros.data.folders import NAMED_SETS, RGBDFolder
 
-    if scale is None and lr_dir is None:
-        raise ConfigError("give --scale S (bicubic LR) or --lr-dir NAME (LR maps in the set)")
-    if real_sensor and (lr_dir is not None or scale is None or sensor_model is not None):
-        raise ConfigError(
-            "the real-sensor protocol makes its LR from the sensor's own depth: give --scale S, "
-            "without --lr-dir or --sensor-model"
-        )
-    base = Path(root) if root is not None else None
-    if data in NAMED_SETS:
-        spec = NAMED_SETS[data]
-        from bridgenet_ros.data.folders import DEFAULT_DATA_ROOT
-
-        folder = (base or DEFAULT_DATA_ROOT) / spec.subdir
-        file_metres = spec.depth_scale
-        group_by = spec.group_by
-    else:
-        folder = Path(data)
-        file_metres = 0.001
-        group_by = "day"
-    if not folder.is_dir():
-        raise DataError(f"{folder}: evaluation data not found (a named set or a folder)")
+    _check_lr_protocol(scale, lr_dir, sensor_model, real_sensor)
+    folder, file_metres, group_by = _resolve_folder(data, root)
     if depth_scale == "unitless":
         file_metres, depth_scale = None, None
     elif isinstance(depth_scale, str):
@@ -219,14 +200,7 @@ def load_eval_frames(
             "the sensor model degrades bicubic LR of metric depth: use it with --scale on a "
             "metric set (not with --lr-dir or a unit-less set such as middlebury)"
         )
-    if depth_scale is None:
-        factor: float | None = file_metres
-        unit = unit_label(1.0 if file_metres is not None else None)
-    else:
-        factor = float(depth_scale)
-        unit = unit_label(file_metres / factor if file_metres is not None else None)
-        if file_metres is None:
-            unit = f"raw×{factor:g}"
+    factor, unit = _depth_unit(depth_scale, file_metres)
     folder_set = RGBDFolder(
         folder,
         depth_scale=factor,
@@ -235,33 +209,132 @@ def load_eval_frames(
         split=split,  # type: ignore[arg-type]
         name=data if data in NAMED_SETS else None,
     )
-    indices = list(range(len(folder_set)))
-    if limit is not None and limit < len(indices):
-        indices = sorted({int(round(i)) for i in np.linspace(0, len(indices) - 1, limit)})
+    recipe = _LRRecipe(
+        scale=scale,
+        from_files=lr_dir is not None,
+        real_sensor=real_sensor,
+        downsample_filter=downsample_filter,
+        sensor_model=sensor_model,
+        sensor_seed=sensor_seed,
+        metres_per_unit=(
+            file_metres / factor if file_metres is not None and factor is not None else None
+        ),
+    )
     frames = []
-    for i in indices:
+    for i in _spread_indices(len(folder_set), limit):
         sample = folder_set[i]
-        if lr_dir is not None:
-            assert sample.depth_lr is not None
-            depth_lr = sample.depth_lr.astype(np.float32)
-        elif real_sensor:
-            from bridgenet_ros.eval.real_sensor import self_downsample
-
-            assert scale is not None
-            depth_lr = self_downsample(sample.depth_hr, float(scale), method=downsample_filter)
-        else:
-            assert scale is not None
-            depth_lr = bicubic_downsample(sample.depth_hr, float(scale))
-            if sensor_model is not None:
-                assert factor is not None and file_metres is not None
-                metres_per_unit = file_metres / factor
-                rng = np.random.default_rng([sensor_seed, i])
-                depth_lr_m = apply_sensor_model(
-                    depth_lr * np.float32(metres_per_unit), rng, sensor_model, sample.rgb
-                )
-                depth_lr = (depth_lr_m / np.float32(metres_per_unit)).astype(np.float32)
+        depth_lr = recipe.make(sample.depth_hr, sample.depth_lr, sample.rgb, i)
         frames.append(EvalFrame(sample.name, sample.rgb, sample.depth_hr, depth_lr))
     return frames, unit
+
+
+def _check_lr_protocol(
+    scale: float | None,
+    lr_dir: str | None,
+    sensor_model: AnySensorModel | None,
+    real_sensor: bool,
+) -> None:
+    """Reject combinations of LR sources that do not make one protocol."""
+    if scale is None and lr_dir is None:
+        raise ConfigError("give --scale S (bicubic LR) or --lr-dir NAME (LR maps in the set)")
+    if real_sensor and (lr_dir is not None or scale is None or sensor_model is not None):
+        raise ConfigError(
+            "the real-sensor protocol makes its LR from the sensor's own depth: give --scale S, "
+            "without --lr-dir or --sensor-model"
+        )
+
+
+def _resolve_folder(data: str, root: str | Path | None) -> tuple[Path, float | None, GroupBy]:
+    """``(folder, metres per file value or None, group_by)`` of a named set or a folder.
+
+    Raises:
+        DataError: when the folder does not exist.
+    """
+    from bridgenet_ros.data.folders import DEFAULT_DATA_ROOT, NAMED_SETS
+
+    base = Path(root) if root is not None else None
+    group_by: GroupBy = "day"
+    if data in NAMED_SETS:
+        spec = NAMED_SETS[data]
+        folder = (base or DEFAULT_DATA_ROOT) / spec.subdir
+        file_metres = spec.depth_scale
+        group_by = spec.group_by
+    else:
+        folder = Path(data)
+        file_metres = 0.001
+    if not folder.is_dir():
+        raise DataError(f"{folder}: evaluation data not found (a named set or a folder)")
+    return folder, file_metres, group_by
+
+
+def _depth_unit(depth_scale: float | None, file_metres: float | None) -> tuple[float | None, str]:
+    """``(factor applied to file values, unit label)`` of the evaluation.
+
+    Args:
+        depth_scale: the requested ``file value × depth_scale`` (``None``: the set's metres,
+            or raw values for a unit-less set).
+        file_metres: metres per file value, ``None`` for a unit-less set.
+    """
+    if depth_scale is None:
+        return file_metres, unit_label(1.0 if file_metres is not None else None)
+    factor = float(depth_scale)
+    if file_metres is None:
+        return factor, f"raw×{factor:g}"
+    return factor, unit_label(file_metres / factor)
+
+
+def _spread_indices(n: int, limit: int | None) -> list[int]:
+    """All of ``range(n)``, or at most ``limit`` of them, evenly spaced."""
+    indices = list(range(n))
+    if limit is not None and limit < len(indices):
+        indices = sorted({int(round(i)) for i in np.linspace(0, len(indices) - 1, limit)})
+    return indices
+
+
+@dataclass(frozen=True)
+class _LRRecipe:
+    """How :func:`load_eval_frames` makes each frame's LR input.
+
+    Attributes:
+        scale: down-sampling factor (``None`` only with ``from_files``).
+        from_files: use the set's own LR maps.
+        real_sensor: hole-aware self-down-sampling with ``downsample_filter``.
+        downsample_filter: filter of ``real_sensor``.
+        sensor_model: degrade the bicubic LR with this model (``None``: clean).
+        sensor_seed: frame ``i`` uses ``default_rng([sensor_seed, i])``.
+        metres_per_unit: metres per evaluation unit (set with ``sensor_model``).
+    """
+
+    scale: float | None
+    from_files: bool
+    real_sensor: bool
+    downsample_filter: DownsampleFilter
+    sensor_model: AnySensorModel | None
+    sensor_seed: int
+    metres_per_unit: float | None
+
+    def make(
+        self, depth_hr: np.ndarray, depth_lr: np.ndarray | None, rgb: np.ndarray, index: int
+    ) -> np.ndarray:
+        """The ``(h, w)`` float32 LR input of frame ``index`` (its file LR map ``depth_lr``)."""
+        from bridgenet_ros.data.degradation import apply_sensor_model, bicubic_downsample
+
+        if self.from_files:
+            assert depth_lr is not None
+            return depth_lr.astype(np.float32)
+        assert self.scale is not None
+        if self.real_sensor:
+            from bridgenet_ros.eval.real_sensor import self_downsample
+
+            return self_downsample(depth_hr, float(self.scale), method=self.downsample_filter)
+        lr = bicubic_downsample(depth_hr, float(self.scale))
+        if self.sensor_model is None:
+            return lr
+        assert self.metres_per_unit is not None
+        rng = np.random.default_rng([self.sensor_seed, index])
+        metres_per_unit = np.float32(self.metres_per_unit)
+        lr_m = apply_sensor_model(lr * metres_per_unit, rng, self.sensor_model, rgb)
+        return (lr_m / metres_per_unit).astype(np.float32)
 
 
 def evaluate_frames(
@@ -303,14 +376,7 @@ def evaluate_frames(
     from bridgenet_ros.eval.baselines import PassThroughBackend
     from bridgenet_ros.runtime.pipeline import DepthSRPipeline
 
-    unknown = set(baselines) - {"bicubic", "guided"}
-    if unknown:
-        raise ConfigError(f"unknown baseline(s) {sorted(unknown)}; choose from bicubic, guided")
-    if "guided" in baselines and not guided_params:
-        raise ConfigError("the guided baseline needs tuned parameters (config/guided_filter.yaml)")
-    names = [b for b in ("bicubic", "guided") if b in baselines] + [m.name for m in models]
-    if len(set(names)) != len(names):
-        raise ConfigError(f"method names must be unique, got {names}")
+    names = _method_names(baselines, guided_params, models)
     bicubic_pipeline = DepthSRPipeline(PassThroughBackend()) if not models else None
     acc = {name: MetricAccumulator() for name in names}
     region_scores = RegionScores()
@@ -318,22 +384,8 @@ def evaluate_frames(
     kept: list[dict[str, np.ndarray]] = []
     iterable = progress(frames) if progress is not None else frames
     for frame in iterable:
-        preds: dict[str, np.ndarray] = {}
-        depth_lr_up: np.ndarray | None = None
-        for method in models:
-            result = method.pipeline.run(frame.rgb, frame.depth_lr)
-            preds[method.name] = result.depth_sr
-            if depth_lr_up is None:
-                depth_lr_up = result.depth_lr_up
-        if depth_lr_up is None:
-            assert bicubic_pipeline is not None
-            depth_lr_up = bicubic_pipeline.run(frame.rgb, frame.depth_lr).depth_lr_up
-        if "bicubic" in baselines:
-            preds["bicubic"] = depth_lr_up
         s = scale if scale is not None else frame.depth_hr.shape[1] / frame.depth_lr.shape[1]
-        if "guided" in baselines:
-            p = params_for_scale(guided_params, s)
-            preds["guided"] = guided_filter_depth(frame.rgb, depth_lr_up, p.radius, p.eps)
+        preds = _predict_frame(frame, models, bicubic_pipeline, baselines, guided_params, s)
         common = np.ones(frame.depth_hr.shape, dtype=bool)
         for pred in preds.values():
             common &= np.isfinite(pred)
@@ -364,6 +416,56 @@ def evaluate_frames(
     if regions is not None:
         report.regions = region_scores.summary("bicubic")
     return report
+
+
+def _method_names(
+    baselines: Sequence[str], guided_params: Sequence[GuidedParams], models: Sequence[ModelMethod]
+) -> list[str]:
+    """Column names: the asked baselines (``bicubic``, ``guided`` order), then the models.
+
+    Raises:
+        ConfigError: for an unknown baseline, missing guided parameters or a repeated name.
+    """
+    unknown = set(baselines) - {"bicubic", "guided"}
+    if unknown:
+        raise ConfigError(f"unknown baseline(s) {sorted(unknown)}; choose from bicubic, guided")
+    if "guided" in baselines and not guided_params:
+        raise ConfigError("the guided baseline needs tuned parameters (config/guided_filter.yaml)")
+    names = [b for b in ("bicubic", "guided") if b in baselines] + [m.name for m in models]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"method names must be unique, got {names}")
+    return names
+
+
+def _predict_frame(
+    frame: EvalFrame,
+    models: Sequence[ModelMethod],
+    bicubic_pipeline: Any,
+    baselines: Sequence[str],
+    guided_params: Sequence[GuidedParams],
+    scale: float,
+) -> dict[str, np.ndarray]:
+    """Every method's ``(H, W)`` prediction of one frame, by method name.
+
+    The baselines start from the first model pipeline's ``depth_lr_up`` (``bicubic_pipeline``'s
+    when there is no model); ``scale`` chooses the guided-filter parameters.
+    """
+    preds: dict[str, np.ndarray] = {}
+    depth_lr_up: np.ndarray | None = None
+    for method in models:
+        result = method.pipeline.run(frame.rgb, frame.depth_lr)
+        preds[method.name] = result.depth_sr
+        if depth_lr_up is None:
+            depth_lr_up = result.depth_lr_up
+    if depth_lr_up is None:
+        assert bicubic_pipeline is not None
+        depth_lr_up = bicubic_pipeline.run(frame.rgb, frame.depth_lr).depth_lr_up
+    if "bicubic" in baselines:
+        preds["bicubic"] = depth_lr_up
+    if "guided" in baselines:
+        p = params_for_scale(guided_params, scale)
+        preds["guided"] = guided_filter_depth(frame.rgb, depth_lr_up, p.radius, p.eps)
+    return preds
 
 
 def _score_frame_regions(

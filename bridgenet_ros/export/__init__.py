@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Export: ONNX export with parity checks; TensorRT engine build and cache.
+"""Export: ONNX export with parity checks (:mod:`.onnx_export`).
 
-The engine builder and cache live in ``bridgenet_ros.runtime.backends`` (the runtime builds an
-engine lazily and must not import this package); :mod:`.engine_build` and :mod:`.engine_cache`
-re-export them for export-side callers. Nothing heavy is imported here.
+The TensorRT engine builder and cache live in ``bridgenet_ros.runtime.backends``
+(``tensorrt_build``, ``engine_cache``): the runtime builds a missing engine lazily and must not
+import this package, and ``bridgenet build-engine`` calls them there. Nothing heavy is imported
+here.
 """
 
 from __future__ import annotations

@@ -54,6 +54,13 @@ class RuntimeConfig:
     output_filter: Filter = "bilinear"
 
     def __post_init__(self) -> None:
+        self._check_model_grid()
+        self._check_depth_range()
+        self._check_hole_filling()
+        self._check_resampling()
+
+    def _check_model_grid(self) -> None:
+        """Validate ``model_height``/``model_width`` and ``output_resolution``."""
         if (self.model_height is None) != (self.model_width is None):
             raise ConfigError(
                 "RuntimeConfig: set both model_height and model_width or neither, got "
@@ -68,6 +75,9 @@ class RuntimeConfig:
                 "RuntimeConfig.output_resolution must be 'rgb' or 'model', got "
                 f"{self.output_resolution!r}"
             )
+
+    def _check_depth_range(self) -> None:
+        """Validate ``min_depth``/``max_depth`` (numbers or ``None``, ``min < max``)."""
         for name in ("min_depth", "max_depth"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, (int, float)):
@@ -81,6 +91,9 @@ class RuntimeConfig:
                 f"RuntimeConfig: min_depth ({self.min_depth}) must be < max_depth "
                 f"({self.max_depth})"
             )
+
+    def _check_hole_filling(self) -> None:
+        """Validate ``fill_sigma_px``, ``fill_max_iterations`` and ``support_radius_px``."""
         if not self.fill_sigma_px > 0:
             raise ConfigError(f"RuntimeConfig.fill_sigma_px must be > 0, got {self.fill_sigma_px}")
         if not isinstance(self.fill_max_iterations, int) or self.fill_max_iterations < 0:
@@ -95,6 +108,9 @@ class RuntimeConfig:
                 "RuntimeConfig.support_radius_px must be an int >= 0 or null, got "
                 f"{self.support_radius_px!r}"
             )
+
+    def _check_resampling(self) -> None:
+        """Validate ``aspect_tolerance`` and the two resampling filters."""
         if not 0 <= self.aspect_tolerance < 1:
             raise ConfigError(
                 f"RuntimeConfig.aspect_tolerance must be in [0, 1), got {self.aspect_tolerance}"

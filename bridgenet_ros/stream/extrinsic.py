@@ -7,7 +7,8 @@ order); it is the transform that maps points from the depth camera's optical fra
 camera's optical frame, i.e. what ``ros2 run tf2_ros tf2_echo <rgb_optical_frame>
 <depth_optical_frame>`` prints. From TF, :class:`TfExtrinsicSource` looks that transform up with
 ``tf2_ros.Buffer.lookup_transform(target_frame=rgb frame, source_frame=depth frame, time)``; the
-frames are the images' ``header.frame_id``. ``tf2_ros`` (and ``rclpy``) are imported only there.
+frames are the images' ``header.frame_id``. The ``tf2_ros`` buffer and listener are made by
+:func:`bridgenet_ros.ros.tf_extrinsic.tf_extrinsic_source` (``ros/`` is the only rclpy importer).
 """
 
 from __future__ import annotations
@@ -269,26 +270,6 @@ class TfExtrinsicSource:
         self.timeout = timeout
         self._listener: Any = None
         self._cache: dict[tuple[str, str], Extrinsic] = {}
-
-    @classmethod
-    def for_node(cls, node: Any) -> TfExtrinsicSource:
-        """A source with its own ``tf2_ros.Buffer`` and ``TransformListener`` on ``node``.
-
-        Raises:
-            ConfigError: ``tf2_ros`` does not import.
-        """
-        try:
-            import tf2_ros
-            from rclpy.time import Time
-        except ImportError as err:
-            raise ConfigError(
-                f"depth_to_rgb_from_tf: true needs tf2_ros ({err}); install "
-                "ros-$ROS_DISTRO-tf2-ros or give the extrinsic as depth_to_rgb"
-            ) from err
-        buffer = tf2_ros.Buffer()
-        source = cls(buffer, Time())
-        source._listener = tf2_ros.TransformListener(buffer, node)
-        return source
 
     def extrinsic(self, rgb_frame: str, depth_frame: str) -> Extrinsic:
         """The transform ``rgb_frame <- depth_frame`` (cached after the first success).

@@ -142,12 +142,22 @@ class TrainConfig:
     init_checkpoint: str = ""
 
     def __post_init__(self) -> None:
+        self._coerce_data()
+        self._check_counts()
+        self._check_optimization()
+        self._check_device_and_model()
+
+    def _coerce_data(self) -> None:
+        """Turn a ``data`` mapping into a validated :class:`DataConfig`."""
         if isinstance(self.data, Mapping):
             object.__setattr__(
                 self, "data", from_mapping(DataConfig, self.data, where="train.data")
             )
         if not isinstance(self.data, DataConfig):
             raise ConfigError(f"train.data must be a mapping, got {type(self.data).__name__}")
+
+    def _check_counts(self) -> None:
+        """Validate the step/batch/interval counts and the worker/thread counts."""
         positive = {
             "steps": self.steps,
             "batch_size": self.batch_size,
@@ -166,6 +176,9 @@ class TrainConfig:
         for name, value in non_negative.items():
             if not isinstance(value, int) or value < 0:
                 raise ConfigError(f"train.{name} must be an integer >= 0, got {value!r}")
+
+    def _check_optimization(self) -> None:
+        """Validate the time budget, optimizer and learning-rate schedule settings."""
         if not (math.isfinite(self.time_budget_s) and self.time_budget_s >= 0):
             raise ConfigError(
                 f"train.time_budget_s must be >= 0 seconds (0 = off), got {self.time_budget_s}"
@@ -183,6 +196,9 @@ class TrainConfig:
             raise ConfigError(f"train.schedule must be one of {SCHEDULES}, got {self.schedule!r}")
         if not 0.0 <= self.min_lr_ratio <= 1.0:
             raise ConfigError(f"train.min_lr_ratio must be in [0, 1], got {self.min_lr_ratio}")
+
+    def _check_device_and_model(self) -> None:
+        """Validate ``device`` and that ``model`` is a mapping."""
         if not (self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")):
             raise ConfigError(
                 f"train.device must be auto, cpu, cuda or cuda:N, got {self.device!r}"

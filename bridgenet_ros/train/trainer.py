@@ -33,7 +33,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, IterableDataset, RandomSampler
 
 from bridgenet_ros.config_io import to_mapping
-from bridgenet_ros.errors import CheckpointError, ConfigError
+from bridgenet_ros.errors import CheckpointError, ConfigError, TrainingError
 from bridgenet_ros.train.config import TrainConfig
 from bridgenet_ros.train.ddp import (
     DistInfo,
@@ -304,6 +304,276 @@ def _load_state(path: Path) -> dict[str, Any]:
     return state
 
 
+def _setup_device(config: TrainConfig) -> tuple[torch.device, DistInfo, bool]:
+    """Device, DDP group (from the torchrun environment) and threads; seeds the RNGs.
+
+    Returns:
+        ``(device, dist_info, owned_group)``: ``owned_group`` is True when this call created the
+        process group (and must destroy it).
+    """
+    device = resolve_device(config.device)
+    owned_group = not (torch.distributed.is_available() and torch.distributed.is_initialized())
+    dist_info: DistInfo = init_distributed(device)
+    if device.type == "cuda" and config.device in ("auto", "cuda"):
+        device = torch.device("cuda", dist_info.local_rank)
+        torch.cuda.set_device(device)
+    if config.threads > 0 and device.type == "cpu":
+        torch.set_num_threads(config.threads)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed crop sizes: pick the fastest conv kernels
+    _seed_everything(config.seed + dist_info.rank)
+    return device, dist_info, owned_group
+
+
+class _Run:
+    """The state of one :func:`train` call and its named steps, which :func:`train` runs.
+
+    Steps: set up (``__init__``), ``resume``, ``start``, then per step ``train_step``,
+    ``fit_schedule``, ``log_train``, ``validate``, ``save``.
+
+    Args:
+        config: the run's configuration.
+        out: run folder.
+        device: training device (after DDP set-up).
+        dist_info: this process's rank and world size.
+        dataset: training samples, or None for ``build_dataset(config.data)``.
+        validator: validation function, or None for the default from ``config.val``.
+        t_start: ``time.perf_counter()`` when the call started.
+    """
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        out: Path,
+        device: torch.device,
+        dist_info: DistInfo,
+        dataset: Dataset[Any] | None,
+        validator: Validator | None,
+        t_start: float,
+    ) -> None:
+        self.t_start = t_start
+        self.config = config
+        self.out = out
+        self.device = device
+        self.dist_info = dist_info
+        self.model = _build_model(config)
+        stride = int(getattr(self.model, "stride", 1))
+        self.dataset = dataset if dataset is not None else _build_dataset(config, stride)
+        if validator is None and config.val.set and dist_info.is_main:
+            from bridgenet_ros.train.validation import build_validator
+
+            validator = build_validator(config.val, device=device)
+        self.validator = validator
+        self.model.to(device)
+        self.optimizer = torch.optim.AdamW(
+            self.model.parameters(),
+            lr=config.lr,
+            betas=tuple(config.betas),  # type: ignore[arg-type]
+            weight_decay=config.weight_decay,
+        )
+        self.schedule_steps = config.steps  # shortened under time_budget_s
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda s: lr_factor(s, config, self.schedule_steps)
+        )
+        self.criterion = BridgeNetLoss(config.mde_weight)
+        self.train_model: nn.Module = self.model
+        self.step = 0
+        self.best = math.inf
+        self.elapsed_before = 0.0
+        self.losses: list[float] = []
+        self.last_metrics: Mapping[str, float] | None = None
+        self.logger: RunLogger | None = None
+        self.fitter: ScheduleFitter | None = None
+        self.end = config.steps
+        self.t_window = time.perf_counter()
+        self.steps_window = 0
+
+    def elapsed(self) -> float:
+        """Training seconds so far, earlier (resumed) calls included."""
+        return self.elapsed_before + time.perf_counter() - self.t_start
+
+    def resume(self) -> None:
+        """Load model, optimizer, scheduler, step and best score from ``out/state.pt``."""
+        config = self.config
+        state = _load_state(self.out / "state.pt")
+        if state["variant"] != config.variant:
+            raise ConfigError(
+                f"cannot resume a {state['variant']!r} run with variant {config.variant!r}"
+            )
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.step = int(state["step"])
+        self.best = float(state["best"])
+        self.schedule_steps = int(state.get("schedule_steps", config.steps))
+        self.elapsed_before = float(state.get("elapsed_s", 0.0))
+        _seed_everything(config.seed + self.dist_info.rank + 7919 * self.step)
+
+    def start(self, max_steps: int | None) -> None:
+        """Wrap in DDP, fix the last step, write ``config.yaml`` and open the log (rank 0)."""
+        config, dist_info = self.config, self.dist_info
+        if dist_info.enabled:
+            self.train_model = nn.parallel.DistributedDataParallel(
+                self.model,
+                device_ids=[self.device.index] if self.device.type == "cuda" else None,
+            )
+        self.end = min(config.steps, max_steps) if max_steps is not None else config.steps
+        if dist_info.is_main:
+            self.out.mkdir(parents=True, exist_ok=True)
+            import yaml
+
+            text = yaml.safe_dump(to_mapping(config), sort_keys=False)
+            (self.out / "config.yaml").write_text(text)
+            self.logger = RunLogger(self.out, tensorboard=config.tensorboard)
+        if config.time_budget_s > 0:
+            self.fitter = ScheduleFitter(config, self.elapsed_before, dist_info.enabled)
+            self.end = min(self.end, self.schedule_steps)
+
+    def batches(self) -> Iterator[dict[str, torch.Tensor]]:
+        """The batch stream; a resumed run continues with fresh samples (pass counter = step)."""
+        seed = self.config.seed + 1000 * self.dist_info.rank
+        return _batches(self.dataset, self.config, seed, self.step, self.dist_info)
+
+    def train_step(self, batch: Mapping[str, torch.Tensor]) -> tuple[Any, float]:
+        """One optimizer step on ``batch``.
+
+        Returns:
+            The loss terms and the gradient norm before clipping (NaN without clipping).
+
+        Raises:
+            TrainingError: the loss is not finite.
+        """
+        config, device = self.config, self.device
+        rgb = batch["rgb"].to(device, non_blocking=True)
+        lr_up = batch["depth_lr_up_norm"].to(device, non_blocking=True)
+        target = batch["depth_hr_norm"].to(device, non_blocking=True)
+        mask = batch["mask_valid"].to(device, non_blocking=True)
+        self.train_model.train()
+        terms = self.criterion(self.train_model(rgb, lr_up), target, mask)
+        self.optimizer.zero_grad(set_to_none=True)
+        terms.total.backward()
+        grad_norm = (
+            float(nn.utils.clip_grad_norm_(self.train_model.parameters(), config.grad_clip))
+            if config.grad_clip > 0
+            else math.nan
+        )
+        self.optimizer.step()
+        self.scheduler.step()
+        self.step += 1
+        self.steps_window += 1
+        loss_value = float(terms.total.detach())
+        if not math.isfinite(loss_value):
+            raise TrainingError(
+                f"training diverged at step {self.step} (loss {loss_value}); lower train.lr"
+                f" (now {config.lr}) or raise train.grad_clip"
+            )
+        self.losses.append(loss_value)
+        return terms, grad_norm
+
+    def fit_schedule(self) -> None:
+        """Under ``time_budget_s``: shorten the schedule (all ranks agree) when it is due."""
+        if self.fitter is None or not self.fitter.due(self.step):
+            return
+        estimate = self.fitter.estimate(self.step)
+        self.schedule_steps = _agree_min(
+            min(self.schedule_steps, estimate), self.dist_info, self.device
+        )
+        self.end = min(self.end, self.schedule_steps)
+
+    def log_train(self, terms: Any, grad_norm: float) -> None:
+        """Write the step's row to the log every ``log_every`` steps and at the end (rank 0)."""
+        if self.logger is None:
+            return
+        if not (self.step % self.config.log_every == 0 or self.step == self.end):
+            return
+        now = time.perf_counter()
+        self.logger.log(
+            self.step,
+            "train",
+            loss=self.losses[-1],
+            loss_sr=terms.sr,
+            loss_mde=terms.mde,
+            lr=self.optimizer.param_groups[0]["lr"],
+            grad_norm=grad_norm,
+            steps_per_s=self.steps_window / max(now - self.t_window, 1e-9),
+            elapsed_s=self.elapsed_before + now - self.t_start,
+        )
+        self.t_window, self.steps_window = now, 0
+
+    def validate(self) -> str | None:
+        """Validate when due (rank 0), log, and save ``best.pt`` on a new best score.
+
+        Returns:
+            A line for the progress bar, or None when no validation ran.
+        """
+        config, validator = self.config, self.validator
+        due = (config.val_every > 0 and self.step % config.val_every == 0) or self.step == self.end
+        if validator is None or not due or not self.dist_info.is_main:
+            return None
+        t_val = time.perf_counter()
+        self.model.eval()
+        with torch.no_grad():
+            metrics = dict(validator(self.model))
+        self.last_metrics = metrics
+        if self.fitter is not None:
+            self.fitter.val_seconds = time.perf_counter() - t_val
+        score = float(metrics[config.val.metric])
+        assert self.logger is not None
+        self.logger.log(
+            self.step,
+            "val",
+            val_rmse_m=float(metrics["rmse"]),
+            val_mae_m=float(metrics["mae"]),
+            elapsed_s=self.elapsed(),
+        )
+        line = (
+            f"step {self.step}: val rmse {metrics['rmse']:.4f} m, "
+            f"mae {metrics['mae']:.4f} m (best {min(self.best, score):.4f})"
+        )
+        if score < self.best:
+            self.best = score
+            _save_model(self.out / "best.pt", self.model, self.metadata())
+        return line
+
+    def save(self) -> None:
+        """Write ``state.pt`` and ``last.pt`` every ``checkpoint_every`` steps and at the end."""
+        if not self.dist_info.is_main:
+            return
+        if not (self.step % self.config.checkpoint_every == 0 or self.step == self.end):
+            return
+        _save_state(
+            self.out / "state.pt",
+            {
+                "format": STATE_FORMAT,
+                "variant": self.config.variant,
+                "step": self.step,
+                "best": self.best,
+                "schedule_steps": self.schedule_steps,
+                "elapsed_s": self.elapsed(),
+                "model": _unwrap(self.train_model).state_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(),
+            },
+        )
+        _save_model(self.out / "last.pt", self.model, self.metadata())
+
+    def metadata(self) -> dict[str, Any]:
+        """The metadata of a saved checkpoint: config, step, last validation, timing."""
+        config, metrics = self.config, self.last_metrics
+        return {
+            "train_config": to_mapping(config),
+            "step": self.step,
+            "val_metrics_m": dict(metrics) if metrics else None,
+            "val_set": config.val.set,
+            "val_split": config.val.split,
+            "val_scales": list(config.val.scales),
+            "train_time_s": self.elapsed(),
+            "world_size": self.dist_info.world_size,
+            "distributed": self.dist_info.enabled,
+            "schedule_steps": self.schedule_steps,
+        }
+
+
 def train(
     config: TrainConfig,
     out_dir: str | Path,
@@ -334,209 +604,41 @@ def train(
     Raises:
         CheckpointError: if ``resume`` is set but the state is missing or unreadable.
         ConfigError: on an inconsistent configuration.
+        TrainingError: if the loss stops being finite.
     """
     from tqdm import tqdm
 
     t_start = time.perf_counter()
-    out = Path(out_dir)
-    device = resolve_device(config.device)
-    owned_group = not (torch.distributed.is_available() and torch.distributed.is_initialized())
-    dist_info: DistInfo = init_distributed(device)
-    if device.type == "cuda" and config.device in ("auto", "cuda"):
-        device = torch.device("cuda", dist_info.local_rank)
-        torch.cuda.set_device(device)
-    if config.threads > 0 and device.type == "cpu":
-        torch.set_num_threads(config.threads)
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True  # fixed crop sizes: pick the fastest conv kernels
-    _seed_everything(config.seed + dist_info.rank)
-
-    model = _build_model(config)
-    stride = int(getattr(model, "stride", 1))
-    if dataset is None:
-        dataset = _build_dataset(config, stride)
-    if validator is None and config.val.set and dist_info.is_main:
-        from bridgenet_ros.train.validation import build_validator
-
-        validator = build_validator(config.val, device=device)
-    model.to(device)
-    optimizer = torch.optim.AdamW(
-        model.parameters(),
-        lr=config.lr,
-        betas=tuple(config.betas),  # type: ignore[arg-type]
-        weight_decay=config.weight_decay,
-    )
-    schedule_steps = config.steps  # shortened under time_budget_s
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: lr_factor(s, config, schedule_steps)
-    )
-
-    step = 0
-    best = math.inf
+    device, dist_info, owned_group = _setup_device(config)
+    run = _Run(config, Path(out_dir), device, dist_info, dataset, validator, t_start)
     if resume:
-        state = _load_state(out / "state.pt")
-        if state["variant"] != config.variant:
-            raise ConfigError(
-                f"cannot resume a {state['variant']!r} run with variant {config.variant!r}"
-            )
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        step = int(state["step"])
-        best = float(state["best"])
-        schedule_steps = int(state.get("schedule_steps", config.steps))
-        _seed_everything(config.seed + dist_info.rank + 7919 * step)
-
-    train_model: nn.Module = model
-    if dist_info.enabled:
-        train_model = nn.parallel.DistributedDataParallel(
-            model, device_ids=[device.index] if device.type == "cuda" else None
-        )
-    criterion = BridgeNetLoss(config.mde_weight)
-    end = min(config.steps, max_steps) if max_steps is not None else config.steps
-
-    logger: RunLogger | None = None
-    if dist_info.is_main:
-        out.mkdir(parents=True, exist_ok=True)
-        import yaml
-
-        (out / "config.yaml").write_text(yaml.safe_dump(to_mapping(config), sort_keys=False))
-        logger = RunLogger(out, tensorboard=config.tensorboard)
-
-    def metadata(metrics: Mapping[str, float] | None) -> dict[str, Any]:
-        return {
-            "train_config": to_mapping(config),
-            "step": step,
-            "val_metrics_m": dict(metrics) if metrics else None,
-            "val_set": config.val.set,
-            "val_split": config.val.split,
-            "val_scales": list(config.val.scales),
-            "train_time_s": elapsed_total + (time.perf_counter() - t_start),
-            "world_size": dist_info.world_size,
-            "distributed": dist_info.enabled,
-            "schedule_steps": schedule_steps,
-        }
-
-    def save_state() -> None:
-        _save_state(
-            out / "state.pt",
-            {
-                "format": STATE_FORMAT,
-                "variant": config.variant,
-                "step": step,
-                "best": best,
-                "schedule_steps": schedule_steps,
-                "elapsed_s": elapsed_total + (time.perf_counter() - t_start),
-                "model": _unwrap(train_model).state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
-            },
-        )
-
-    elapsed_total = float(state.get("elapsed_s", 0.0)) if resume else 0.0
-    losses: list[float] = []
-    # a resumed run continues with fresh samples: the pass counter restarts at `step`
-    batches = _batches(dataset, config, config.seed + 1000 * dist_info.rank, step, dist_info)
+        run.resume()
+    run.start(max_steps)
+    batches = run.batches()
     bar = tqdm(
-        total=end,
-        initial=step,
+        total=run.end,
+        initial=run.step,
         disable=not (progress and dist_info.is_main),
         desc=f"train {config.variant}",
         dynamic_ncols=True,
         mininterval=2.0,
     )
-    last_metrics: Mapping[str, float] | None = None
-    t_window = time.perf_counter()
-    steps_window = 0
-    fitter = (
-        ScheduleFitter(config, elapsed_total, dist_info.enabled)
-        if config.time_budget_s > 0
-        else None
-    )
-    if fitter is not None:
-        end = min(end, schedule_steps)
     try:
-        while step < end:
-            batch = next(batches)
-            rgb = batch["rgb"].to(device, non_blocking=True)
-            lr_up = batch["depth_lr_up_norm"].to(device, non_blocking=True)
-            target = batch["depth_hr_norm"].to(device, non_blocking=True)
-            mask = batch["mask_valid"].to(device, non_blocking=True)
-            train_model.train()
-            outputs = train_model(rgb, lr_up)
-            terms = criterion(outputs, target, mask)
-            optimizer.zero_grad(set_to_none=True)
-            terms.total.backward()
-            grad_norm = (
-                float(nn.utils.clip_grad_norm_(train_model.parameters(), config.grad_clip))
-                if config.grad_clip > 0
-                else math.nan
-            )
-            optimizer.step()
-            scheduler.step()
-            step += 1
-            steps_window += 1
-            loss_value = float(terms.total.detach())
-            if not math.isfinite(loss_value):
-                raise ConfigError(
-                    f"training diverged at step {step} (loss {loss_value}); lower train.lr"
-                    f" (now {config.lr}) or raise train.grad_clip"
-                )
-            losses.append(loss_value)
-            if fitter is not None and fitter.due(step):
-                estimate = fitter.estimate(step)
-                schedule_steps = _agree_min(min(schedule_steps, estimate), dist_info, device)
-                end = min(end, schedule_steps)
-                bar.total = end
+        while run.step < run.end:
+            terms, grad_norm = run.train_step(next(batches))
+            run.fit_schedule()
+            bar.total = run.end
             bar.update(1)
-            bar.set_postfix(loss=f"{loss_value:.4f}", refresh=False)
-            if logger is not None and (step % config.log_every == 0 or step == end):
-                now = time.perf_counter()
-                logger.log(
-                    step,
-                    "train",
-                    loss=loss_value,
-                    loss_sr=terms.sr,
-                    loss_mde=terms.mde,
-                    lr=optimizer.param_groups[0]["lr"],
-                    grad_norm=grad_norm,
-                    steps_per_s=steps_window / max(now - t_window, 1e-9),
-                    elapsed_s=elapsed_total + now - t_start,
-                )
-                t_window, steps_window = now, 0
-            do_val = validator is not None and (
-                (config.val_every > 0 and step % config.val_every == 0) or step == end
-            )
-            if dist_info.is_main and do_val and validator is not None:
-                t_val = time.perf_counter()
-                model.eval()
-                with torch.no_grad():
-                    last_metrics = dict(validator(model))
-                if fitter is not None:
-                    fitter.val_seconds = time.perf_counter() - t_val
-                score = float(last_metrics[config.val.metric])
-                assert logger is not None
-                logger.log(
-                    step,
-                    "val",
-                    val_rmse_m=float(last_metrics["rmse"]),
-                    val_mae_m=float(last_metrics["mae"]),
-                    elapsed_s=elapsed_total + time.perf_counter() - t_start,
-                )
-                bar.write(
-                    f"step {step}: val rmse {last_metrics['rmse']:.4f} m, "
-                    f"mae {last_metrics['mae']:.4f} m (best {min(best, score):.4f})"
-                )
-                if score < best:
-                    best = score
-                    _save_model(out / "best.pt", model, metadata(last_metrics))
-            if dist_info.is_main and (step % config.checkpoint_every == 0 or step == end):
-                save_state()
-                _save_model(out / "last.pt", model, metadata(last_metrics))
+            bar.set_postfix(loss=f"{run.losses[-1]:.4f}", refresh=False)
+            run.log_train(terms, grad_norm)
+            line = run.validate()
+            if line is not None:
+                bar.write(line)
+            run.save()
             barrier(dist_info)
     finally:
         bar.close()
-        if logger is not None:
-            logger.close()
+        if run.logger is not None:
+            run.logger.close()
         cleanup_distributed(dist_info, owned=owned_group)
-    return TrainResult(out, step, best, losses, time.perf_counter() - t_start)
+    return TrainResult(run.out, run.step, run.best, run.losses, time.perf_counter() - t_start)

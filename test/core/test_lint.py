@@ -56,15 +56,10 @@ def test_ruff_format_clean() -> None:
 
 
 def test_mypy_clean() -> None:
+    # incremental, with mypy's cache in .mypy_cache (git-ignored): a fresh clone pays the full
+    # check (~10 s on 2 idle cores), a rerun ~2 s
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--no-incremental",
-            "--cache-dir=/dev/null",
-            "bridgenet_ros",
-        ],
+        [sys.executable, "-m", "mypy", "bridgenet_ros"],
         cwd=ROOT,
         capture_output=True,
         text=True,

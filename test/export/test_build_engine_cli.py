@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bridgenet_ros.cli.main import main
-from bridgenet_ros.export.engine_cache import read_sidecar
+from bridgenet_ros.runtime.backends.engine_cache import read_sidecar
 
 _spec = importlib.util.spec_from_file_location(
     "bridgenet_test_fakes_install_export",
@@ -64,4 +64,17 @@ def test_build_engine_cli_without_tensorrt(
     monkeypatch.setitem(sys.modules, "pycuda.driver", None)
     monkeypatch.setitem(sys.modules, "cuda", None)
     assert main(["build-engine", "--onnx", str(fixed_onnx)]) == 1
-    assert "pycuda" in capsys.readouterr().err
+    # TensorRT is what is missing first; pycuda is mentioned only as the second need
+    assert "error: backend 'tensorrt' needs the TensorRT Python package" in capsys.readouterr().err
+
+
+def test_build_engine_cli_with_tensorrt_without_cuda_binding(
+    fixed_onnx: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    _install.install_fakes(monkeypatch, "8.6.1")
+    monkeypatch.setitem(sys.modules, "pycuda.driver", None)
+    monkeypatch.setitem(sys.modules, "cuda", None)
+    assert main(["build-engine", "--onnx", str(fixed_onnx)]) == 1
+    assert "error: the tensorrt backend needs pycuda" in capsys.readouterr().err

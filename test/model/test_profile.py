@@ -43,3 +43,12 @@ def test_lite_within_5_gmacs_at_480x640() -> None:
     dsr_only = create_model("dsr_only").eval()
     macs_dsr = 25 * count_macs(dsr_only, torch.rand(1, 3, 96, 128), torch.rand(1, 1, 96, 128))
     assert macs_dsr < macs
+
+
+def test_residual_gate_costs_under_one_percent_of_lite() -> None:
+    inputs = (torch.rand(1, 3, 96, 128), torch.rand(1, 1, 96, 128))
+    plain = count_macs(create_model("lite").eval(), *inputs)
+    gated = count_macs(create_model("lite", residual_gate=True).eval(), *inputs)
+    # one 3x3 conv d2 (12) -> 4 at half resolution: 12 * 4 * 9 * 48 * 64 MACs here
+    assert gated - plain == 12 * 4 * 9 * 48 * 64
+    assert 25 * gated <= 5e9 and gated - plain < 1e-2 * plain

@@ -95,18 +95,28 @@ def test_auto_follows_the_publisher_set(make_harness: Callable[..., Any]) -> Non
     extra = harness.client.create_publisher(
         Image, "rgb/image", QoSProfile(depth=5, reliability=ReliabilityPolicy.BEST_EFFORT)
     )
-    harness.wait_for(lambda: _seen_by_client(harness, "rgb/image") == ["best_effort"], 10)
-    assert _node_side(harness) == {
+    switched = {
         "rgb/image": "best_effort",
         "depth/image": "reliable",  # other inputs keep their own choice
         "rgb/camera_info": "reliable",
         "depth/camera_info": "reliable",
     }
+    # both views must agree (the client's graph cache can lag the node's re-subscription)
+    harness.wait_for(
+        lambda: _seen_by_client(harness, "rgb/image") == ["best_effort"]
+        and _node_side(harness) == switched,
+        10,
+        "the switch to best effort",
+    )
     harness.wait_for(lambda: extra.get_subscription_count() == 1, 10, "the extra publisher")
     # it leaves: every remaining publisher is reliable again
     harness.client.destroy_publisher(extra)
-    harness.wait_for(lambda: _seen_by_client(harness, "rgb/image") == ["reliable"], 10)
-    assert _node_side(harness)["rgb/image"] == "reliable"
+    harness.wait_for(
+        lambda: _seen_by_client(harness, "rgb/image") == ["reliable"]
+        and _node_side(harness)["rgb/image"] == "reliable",
+        10,
+        "the switch back to reliable",
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Fixtures of the runtime tests: a tiny checkpoint, its ONNX export, a numpy test backend."""
+"""Fixtures of the runtime tests: the test checkpoint's ONNX export, a numpy test backend."""
 
 from __future__ import annotations
 
@@ -41,18 +41,6 @@ class EchoBackend:
 @pytest.fixture()
 def echo_backend() -> EchoBackend:
     return EchoBackend()
-
-
-@pytest.fixture(scope="session")
-def test_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A random-weight ``test`` variant checkpoint."""
-    torch = pytest.importorskip("torch", reason="torch is needed to build the test checkpoint")
-    from bridgenet_ros.model import create_model, save_checkpoint
-
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("ckpt") / "bridgenet_test.pt"
-    save_checkpoint(path, create_model("test"), {"note": "runtime tests"})
-    return path
 
 
 @pytest.fixture(scope="session")

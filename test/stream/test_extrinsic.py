@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sys
 from types import SimpleNamespace
 from typing import Any
 
@@ -156,9 +155,3 @@ def test_tf_source_retries_until_found_then_caches() -> None:
     assert source.extrinsic("rgb", "depth") is first  # no third lookup
     assert [call[:3] for call in buffer.calls] == [("rgb", "depth", "latest")] * 2
     assert buffer.calls[0][3] is None  # no timeout given: the Buffer's default
-
-
-def test_tf_source_for_node_without_tf2_ros(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "tf2_ros", None)  # makes "import tf2_ros" fail
-    with pytest.raises(ConfigError, match="depth_to_rgb_from_tf: true needs tf2_ros"):
-        TfExtrinsicSource.for_node(object())
