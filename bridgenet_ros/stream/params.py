@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -30,6 +31,7 @@ __all__ = [
     "ParameterSpec",
     "config_from_mapping",
     "default_model_path",
+    "installed_share_dir",
     "resolve_model_path",
 ]
 
@@ -286,24 +288,32 @@ def config_from_mapping(values: Mapping[str, Any]) -> NodeConfig:
     return NodeConfig(**dict(values))
 
 
+def installed_share_dir(package: str = PACKAGE) -> Path | None:
+    """``share/<package>`` of the first prefix in ``AMENT_PREFIX_PATH`` that installed it.
+
+    The ament resource index marks an installed package with the file
+    ``<prefix>/share/ament_index/resource_index/packages/<package>`` (what
+    ``ament_index_python.get_package_share_directory`` looks up); read here directly so the
+    stream layer needs no ROS library.
+    """
+    for prefix in os.environ.get("AMENT_PREFIX_PATH", "").split(os.pathsep):
+        if not prefix:
+            continue
+        marker = Path(prefix) / "share" / "ament_index" / "resource_index" / "packages" / package
+        if marker.is_file():
+            return Path(prefix) / "share" / package
+    return None
+
+
 def default_model_path() -> Path:
     """The default model: ``share/bridgenet_ros/models/bridgenet_lite.onnx``.
 
-    Resolved through ament_index when the package is installed in a ROS workspace, else the
+    Resolved through the ament index when the package is installed in a ROS workspace, else the
     repository's ``models/`` folder (a source checkout).
     """
-    try:
-        from ament_index_python.packages import (
-            PackageNotFoundError,
-            get_package_share_directory,
-        )
-    except ImportError:
-        pass
-    else:
-        try:
-            return Path(get_package_share_directory(PACKAGE)) / "models" / DEFAULT_MODEL_NAME
-        except (PackageNotFoundError, OSError):  # not installed / AMENT_PREFIX_PATH unset
-            pass
+    share = installed_share_dir()
+    if share is not None:
+        return share / "models" / DEFAULT_MODEL_NAME
     return Path(__file__).resolve().parents[2] / "models" / DEFAULT_MODEL_NAME
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from bridgenet_ros.stream.params import (
     NodeConfig,
     config_from_mapping,
     default_model_path,
+    installed_share_dir,
     resolve_model_path,
 )
 
@@ -80,15 +82,24 @@ def test_model_path_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("AMENT_PREFIX_PATH", raising=False)
     repo_default = default_model_path()
     assert repo_default == Path(__file__).resolve().parents[2] / "models" / "bridgenet_lite.onnx"
-    pytest.importorskip("ament_index_python", reason="ament_index_python not installed")
     index = tmp_path / "prefix" / "share" / "ament_index" / "resource_index" / "packages"
     index.mkdir(parents=True)
     (index / "bridgenet_ros").write_text("")
     (tmp_path / "prefix" / "share" / "bridgenet_ros").mkdir()
-    monkeypatch.setenv("AMENT_PREFIX_PATH", str(tmp_path / "prefix"))
+    other = tmp_path / "other"  # an earlier prefix without the package is skipped
+    other.mkdir()
+    monkeypatch.setenv(
+        "AMENT_PREFIX_PATH", os.pathsep.join([str(other), str(tmp_path / "prefix")])
+    )
     assert default_model_path() == (
         tmp_path / "prefix" / "share" / "bridgenet_ros" / "models" / "bridgenet_lite.onnx"
     )
+    try:  # the stream layer reads the ament index itself: it must agree with ament_index_python
+        from ament_index_python.packages import get_package_share_directory
+    except ImportError:
+        pass
+    else:
+        assert Path(get_package_share_directory("bridgenet_ros")) == installed_share_dir()
     model = tmp_path / "m.onnx"
     model.write_bytes(b"x")
     assert resolve_model_path(NodeConfig(model_path=str(model))) == model
