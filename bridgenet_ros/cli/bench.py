@@ -102,7 +102,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="x,y,z,qx,qy,qz,qw",
         help="--register: depth optical frame -> colour optical frame, metres and a unit "
-        "quaternion (what `ros2 run tf2_ros tf2_echo <rgb_frame> <depth_frame>` prints)",
+        "quaternion (what `ros2 run tf2_ros tf2_echo <rgb_frame> <depth_frame>` prints); write "
+        "--depth-to-rgb=-0.015,... when the first value is negative",
     )
     parser.add_argument(
         "--report",

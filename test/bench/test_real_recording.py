@@ -245,6 +245,27 @@ def test_register_reprojects_the_depth_camera_into_the_colour_view(
     assert err_reg < 0.5 * err_plain
 
 
+def test_cli_register_builds_the_registrar_from_the_bag(
+    test_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bridgenet_ros.cli.main import main
+
+    bag = _two_camera_bag(tmp_path / "two_cams", n=1)
+    ext = DEPTH_FROM_RGB.inverse().to_mapping()
+    flat = ",".join(f"{v:.9f}" for v in [*ext["translation"], *ext["rotation_xyzw"]])
+    assert flat.startswith("-")  # a negative first value needs the --opt=value form
+    base = ["bench", "--bag", str(bag), "--model", str(test_checkpoint), "--backend", "torch"]
+    base += ["--no-progress", "--samples", "0"]
+    for name, extra in (("reg", ["--register", f"--depth-to-rgb={flat}"]), ("plain", [])):
+        assert main([*base, *extra, "--report", str(tmp_path / name)]) == 0
+    capsys.readouterr()
+    reg, plain = (
+        json.loads((tmp_path / name / "report.json").read_text()) for name in ("reg", "plain")
+    )
+    assert reg["frames"] == plain["frames"] == 1
+    assert reg["accuracy"]["bicubic_mae_m"] < 0.5 * plain["accuracy"]["bicubic_mae_m"]
+
+
 def test_bag_registrar_needs_both_camera_infos(recording: Path, tmp_path: Path) -> None:
     topics = BagTopics(depth_info="/nope")
     with pytest.raises(DataError, match="--depth-info-topic"):
