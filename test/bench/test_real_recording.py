@@ -41,8 +41,8 @@ def pipeline(test_checkpoint: Path) -> Any:
 
 
 @pytest.fixture(scope="module")
-def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 'RealSense with aligned depth' bag: full-resolution 16UC1 depth with holes, no GT."""
+def recording_frames() -> list[BagFrame]:
+    """Three frames whose depth is full resolution with holes (what an aligned camera records)."""
     from bridgenet_ros.data.synthetic import SyntheticScenes
 
     scenes = SyntheticScenes(seed=3, height=HEIGHT, width=WIDTH, length=3)
@@ -54,8 +54,14 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
         depth[rng.random(depth.shape) < 0.05] = 0.0  # sensor holes
         depth[10:30, 20:50] = 0.0  # a shadow
         frames.append(BagFrame(f.rgb, depth, None, f.K))
+    return frames
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory, recording_frames: list[BagFrame]) -> Path:
+    """A 'RealSense with aligned depth' bag: full-resolution 16UC1 depth with holes, no GT."""
     path = tmp_path_factory.mktemp("rec") / "aligned"
-    write_bag(path, frames, BagWriteOptions())
+    write_bag(path, recording_frames, BagWriteOptions())
     return path
 
 
@@ -114,6 +120,21 @@ def test_downsample_scores_regions_exactly_as_eval_real_sensor(
         regions["overall"]["methods"]["bicubic"]["rmse"], rel=1e-9
     )
     assert regions["overall"]["methods"]["bicubic"]["rmse"] > 1e-3
+
+
+def test_downsample_on_a_ros1_recording(
+    pipeline: Any, recording: Path, recording_frames: list[BagFrame], tmp_path: Path
+) -> None:
+    """A realsense-viewer-like ROS 1 bag (mono16 depth, ROS 1 camera_infos) scores the same."""
+    from .test_replay import write_ros1_bag
+
+    ros1 = write_ros1_bag(tmp_path / "aligned.bag", recording_frames, 7_000_000_000)
+    options = ReplayOptions(downsample=SCALE, samples=0, out_bag=tmp_path / "out.bag")
+    result = replay_bag(ros1, pipeline, options)
+    reference = replay_bag(recording, pipeline, ReplayOptions(downsample=SCALE, samples=0))
+    assert len(result.frames) == 3 and result.skipped == {}
+    assert result.regions == reference.regions  # mono16 + ROS 1 decode to the same metres
+    assert (tmp_path / "out.bag").is_file()
 
 
 def test_self_downsampler_keeps_the_reference_and_survives_an_empty_frame() -> None:
