@@ -12,9 +12,15 @@ exactly as in the node and counted under the same reason. Per frame we time the 
 and, when the bag has a ground-truth topic, score the SR output and the pipeline's own bicubic
 up-sampling (``depth_lr_up``) against it.
 
+For a real recording (``ReplayOptions.downsample``) the depth topic is full resolution: the
+stream's depth step (the registration hook) hands the pipeline its hole-aware self-down-sampling
+and the decoded depth is the reference, scored overall / flat / edge exactly as
+``bridgenet eval --real-sensor`` (:mod:`bridgenet_ros.bench.real_recording`).
+
 Throughput counts the replay machinery only (bag reading, deserialization, pairing, decoding,
 pipeline, encoding); scoring against ground truth, keeping contact-sheet samples and writing
-``--out-bag`` are instrumentation, timed separately (``instrumentation_s``).
+``--out-bag`` are instrumentation, timed separately (``instrumentation_s``), as is the
+self-down-sampling of ``downsample``.
 
 ``--out-bag`` keeps the input messages and their stamps, and adds ``/depth_sr/image`` (and
 ``/depth_mde/image``) with the colour image's stamp and frame id plus ``/depth_sr/camera_info``
