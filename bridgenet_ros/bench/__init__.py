@@ -4,6 +4,8 @@
 - :mod:`.bag_writer` / :mod:`.sources`: ``make-bag`` (rosbags Writer, sqlite3 or MCAP).
 - :mod:`.bag_reader`: validated, skip-counting bag reading for replay.
 - :mod:`.replay` / :mod:`.offline`: offline replay through the node's pairing and pipeline.
+- :mod:`.real_recording`: ``--downsample`` (a recording's own depth as reference, scored as
+  ``eval --real-sensor``) and ``--register`` (the stream's registrar from the bag).
 - :mod:`.live`: play a bag to a running node with rclpy (imported lazily).
 - :mod:`.report` / :mod:`.plots` / :mod:`.stats`: report.json/.md, pictures, statistics.
 

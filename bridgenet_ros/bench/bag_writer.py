@@ -148,6 +148,70 @@ def _check_frame(index: int, frame: BagFrame) -> None:
         )
 
 
+class _Recorder:
+    """An open rosbag2 writer with the recording's connections; writes one frame at a time."""
+
+    def __init__(self, path: Path, opts: BagWriteOptions) -> None:
+        from rosbags.rosbag2 import StoragePlugin, Writer, WriterError
+
+        plugin = StoragePlugin.MCAP if opts.storage == "mcap" else StoragePlugin.SQLITE3
+        self.opts = opts
+        self.ts = typestore()
+        self.counts: dict[str, int] = {}
+        try:
+            self.writer = Writer(path, version=9, storage_plugin=plugin)
+            self.writer.open()
+        except (WriterError, OSError) as err:
+            raise DataError(
+                f"cannot create bag {path}: {type(err).__name__}: {err}; choose a writable path"
+            ) from err
+        topics = opts.topics
+        self.conns = {
+            name: self.writer.add_connection(topic, msgtype, typestore=self.ts)
+            for name, topic, msgtype in (
+                ("rgb", topics.rgb, IMAGE_TYPE),
+                ("rgb_info", topics.rgb_info, CAMERA_INFO_TYPE),
+                ("depth", topics.depth, IMAGE_TYPE),
+                ("depth_info", topics.depth_info, CAMERA_INFO_TYPE),
+            )
+        }
+
+    def put(self, name: str, topic: str, msg: object, msgtype: str, stamp_ns: int) -> None:
+        """Serialize ``msg`` and write it on connection ``name`` at log time ``stamp_ns``."""
+        if name not in self.conns:
+            self.conns[name] = self.writer.add_connection(topic, msgtype, typestore=self.ts)
+        self.writer.write(self.conns[name], stamp_ns, serialize(msg, msgtype))
+        self.counts[topic] = self.counts.get(topic, 0) + 1
+
+    def write_frame(self, frame: BagFrame, t_rgb: int, t_depth: int) -> None:
+        """The five messages of one frame (ground truth only when the frame has it)."""
+        opts, topics = self.opts, self.opts.topics
+        rgb_hw = (int(frame.rgb.shape[0]), int(frame.rgb.shape[1]))
+        depth_hw = (int(frame.depth_lr.shape[0]), int(frame.depth_lr.shape[1]))
+        rgb_msg = image_msg(frame.rgb, "rgb8", t_rgb, opts.rgb_frame_id)
+        self.put("rgb", topics.rgb, rgb_msg, IMAGE_TYPE, t_rgb)
+        rgb_info = camera_info_msg(frame.k, *rgb_hw, t_rgb, opts.rgb_frame_id)
+        self.put("rgb_info", topics.rgb_info, rgb_info, CAMERA_INFO_TYPE, t_rgb)
+        if frame.depth_hr is not None:
+            gt = np.where(
+                np.isfinite(frame.depth_hr) & (frame.depth_hr > 0), frame.depth_hr, np.nan
+            ).astype(np.float32)
+            gt_msg = image_msg(gt, "32FC1", t_rgb, opts.rgb_frame_id)
+            self.put("gt", topics.gt, gt_msg, IMAGE_TYPE, t_rgb)
+        if opts.metric:
+            depth = image_msg(_depth_to_mm(frame.depth_lr), "16UC1", t_depth, opts.depth_frame_id)
+        else:
+            lr = frame.depth_lr.astype(np.float32)
+            depth = image_msg(lr, "32FC1", t_depth, opts.depth_frame_id)
+        self.put("depth", topics.depth, depth, IMAGE_TYPE, t_depth)
+        k_lr = scale_intrinsics(frame.k, rgb_hw, depth_hw)
+        depth_info = camera_info_msg(k_lr, *depth_hw, t_depth, opts.depth_frame_id)
+        self.put("depth_info", topics.depth_info, depth_info, CAMERA_INFO_TYPE, t_depth)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
 def write_bag(
     path: str | Path,
     frames: Iterable[BagFrame],
@@ -170,44 +234,18 @@ def write_bag(
         DataError: if ``path`` exists or no frame was given.
         ShapeError: if a frame has the wrong shapes or dtypes.
     """
-    from rosbags.rosbag2 import StoragePlugin, Writer, WriterError
-
     opts = options or BagWriteOptions()
     path = Path(path)
     if path.exists():
         raise DataError(f"output bag {path} already exists: choose a new --out or delete it")
-    plugin = StoragePlugin.MCAP if opts.storage == "mcap" else StoragePlugin.SQLITE3
     rng = np.random.default_rng(opts.seed)
     period_ns = int(round(1e9 / opts.fps))
-    topics = opts.topics
-    counts: dict[str, int] = {}
     rgb_hw: tuple[int, int] = (0, 0)
     depth_hw: tuple[int, int] = (0, 0)
     n = 0
     last_ns = opts.start_ns
-    ts = typestore()
+    recorder = _Recorder(path, opts)
     try:
-        writer = Writer(path, version=9, storage_plugin=plugin)
-        writer.open()
-    except (WriterError, OSError) as err:
-        raise DataError(
-            f"cannot create bag {path}: {type(err).__name__}: {err}; choose a writable path"
-        ) from err
-    try:
-        conns = {
-            name: writer.add_connection(topic, msgtype, typestore=ts)
-            for name, topic, msgtype in (
-                ("rgb", topics.rgb, IMAGE_TYPE),
-                ("rgb_info", topics.rgb_info, CAMERA_INFO_TYPE),
-                ("depth", topics.depth, IMAGE_TYPE),
-                ("depth_info", topics.depth_info, CAMERA_INFO_TYPE),
-            )
-        }
-
-        def put(name: str, topic: str, msg: object, msgtype: str, stamp_ns: int) -> None:
-            writer.write(conns[name], stamp_ns, serialize(msg, msgtype))
-            counts[topic] = counts.get(topic, 0) + 1
-
         for index, frame in enumerate(frames):
             _check_frame(index, frame)
             rgb_hw = (int(frame.rgb.shape[0]), int(frame.rgb.shape[1]))
@@ -215,63 +253,20 @@ def write_bag(
             t_rgb = opts.start_ns + index * period_ns
             jitter = rng.uniform(-opts.depth_jitter_ms, opts.depth_jitter_ms)
             t_depth = t_rgb + int(round((opts.depth_offset_ms + jitter) * 1e6))
-            put(
-                "rgb",
-                topics.rgb,
-                image_msg(frame.rgb, "rgb8", t_rgb, opts.rgb_frame_id),
-                IMAGE_TYPE,
-                t_rgb,
-            )
-            put(
-                "rgb_info",
-                topics.rgb_info,
-                camera_info_msg(frame.k, *rgb_hw, t_rgb, opts.rgb_frame_id),
-                CAMERA_INFO_TYPE,
-                t_rgb,
-            )
-            if frame.depth_hr is not None:
-                if "gt" not in conns:
-                    conns["gt"] = writer.add_connection(topics.gt, IMAGE_TYPE, typestore=ts)
-                gt = np.where(
-                    np.isfinite(frame.depth_hr) & (frame.depth_hr > 0), frame.depth_hr, np.nan
-                ).astype(np.float32)
-                put(
-                    "gt",
-                    topics.gt,
-                    image_msg(gt, "32FC1", t_rgb, opts.rgb_frame_id),
-                    IMAGE_TYPE,
-                    t_rgb,
-                )
-            if opts.metric:
-                depth_msg = image_msg(
-                    _depth_to_mm(frame.depth_lr), "16UC1", t_depth, opts.depth_frame_id
-                )
-            else:
-                depth_msg = image_msg(
-                    frame.depth_lr.astype(np.float32), "32FC1", t_depth, opts.depth_frame_id
-                )
-            put("depth", topics.depth, depth_msg, IMAGE_TYPE, t_depth)
-            k_lr = scale_intrinsics(frame.k, rgb_hw, depth_hw)
-            put(
-                "depth_info",
-                topics.depth_info,
-                camera_info_msg(k_lr, *depth_hw, t_depth, opts.depth_frame_id),
-                CAMERA_INFO_TYPE,
-                t_depth,
-            )
+            recorder.write_frame(frame, t_rgb, t_depth)
             last_ns = max(t_rgb, t_depth)
             n += 1
             if progress is not None:
                 progress(n)
     finally:
-        writer.close()
+        recorder.close()
     if n == 0:
         raise DataError(f"no frame to write into {path}: the data source is empty")
     return BagWriteSummary(
         path=path,
         storage=opts.storage,
         frames=n,
-        messages=counts,
+        messages=recorder.counts,
         rgb_hw=rgb_hw,
         depth_hw=depth_hw,
         duration_s=(last_ns - opts.start_ns) / 1e9,

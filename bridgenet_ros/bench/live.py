@@ -16,6 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from bridgenet_ros.bench.bag_reader import BagSource
@@ -113,6 +114,162 @@ def _schedule(items: list[_Item], rate_hz: float | None) -> list[float]:
     return [o * recorded_hz / rate_hz for o in offsets]
 
 
+def _import_ros() -> SimpleNamespace:
+    """The rclpy pieces the live bench uses.
+
+    Raises:
+        ConfigError: rclpy or sensor_msgs is not importable.
+    """
+    try:
+        import rclpy
+        from rclpy.context import Context
+        from rclpy.executors import SingleThreadedExecutor
+        from rclpy.qos import QoSProfile, ReliabilityPolicy
+        from sensor_msgs.msg import CameraInfo, Image
+    except ImportError as err:
+        raise ConfigError(
+            f"--live needs rclpy and sensor_msgs ({err}); source a ROS 2 installation or "
+            "`pip install -r requirements.txt` (ros-jazzy-rclpy wheels), or drop --live for the "
+            "offline replay"
+        ) from err
+    return SimpleNamespace(
+        rclpy=rclpy,
+        Context=Context,
+        SingleThreadedExecutor=SingleThreadedExecutor,
+        QoSProfile=QoSProfile,
+        ReliabilityPolicy=ReliabilityPolicy,
+        CameraInfo=CameraInfo,
+        Image=Image,
+    )
+
+
+class _Outputs:
+    """The node's outputs as received: ``(header stamp ns, monotonic receive time)``."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.received: list[tuple[int, float]] = []
+
+    def on_output(self, msg: Any) -> None:
+        now = time.monotonic()
+        stamp_ns = stamp_to_ns(msg.header.stamp)
+        with self.lock:
+            self.received.append((stamp_ns, now))
+
+    def counts(self, sent_ns: dict[int, float]) -> tuple[int, int]:
+        """``(outputs received, outputs matching a sent colour stamp)``."""
+        with self.lock:
+            return len(self.received), sum(1 for s, _ in self.received if s in sent_ns)
+
+    def by_time(self) -> list[tuple[int, float]]:
+        with self.lock:
+            return sorted(self.received, key=lambda sr: sr[1])
+
+
+def _publishers(node: Any, ros: SimpleNamespace, items: list[_Item]) -> dict[str, Any]:
+    """One reliable publisher per played topic (images, and colour camera infos)."""
+    qos_in = ros.QoSProfile(depth=10, reliability=ros.ReliabilityPolicy.RELIABLE)
+    pubs: dict[str, Any] = {}
+    for it in items:
+        if it.topic not in pubs:
+            msg_type = ros.CameraInfo if it.role == "other" else ros.Image
+            pubs[it.topic] = node.create_publisher(msg_type, it.topic, qos_in)
+    return pubs
+
+
+def _wait_for_node(node: Any, pubs: dict[str, Any], sub: Any, opts: LiveOptions) -> None:
+    """Wait until a node subscribes to the colour and depth topics and publishes the output.
+
+    Raises:
+        DataError: nothing within ``opts.discovery_timeout_s`` (names the command to run).
+    """
+    deadline = time.monotonic() + opts.discovery_timeout_s
+    needed = (pubs[opts.topics.rgb], pubs[opts.topics.depth])
+    while not (
+        all(p.get_subscription_count() > 0 for p in needed) and sub.get_publisher_count() > 0
+    ):
+        if time.monotonic() > deadline:
+            raise DataError(
+                f"no node subscribed to {opts.topics.rgb} and {opts.topics.depth} and "
+                f"published {opts.output_topic} within {opts.discovery_timeout_s:g} s "
+                f"(ROS_DOMAIN_ID must match). Start it first, e.g.: python -m "
+                f"bridgenet_ros.ros.node --ros-args -r rgb/image:={opts.topics.rgb} -r "
+                f"depth/image:={opts.topics.depth} -r "
+                f"rgb/camera_info:={opts.topics.rgb_info}"
+            )
+        time.sleep(0.05)
+    _wait_reliable_readers(node, [p.topic_name for p in needed], INPUT_SWITCH_WAIT_S)
+    time.sleep(opts.settle_s)
+
+
+def _play(items: list[_Item], offsets: list[float], pubs: dict[str, Any]) -> dict[int, float]:
+    """Publish every item at its offset; returns colour stamp -> monotonic send time."""
+    sent_ns: dict[int, float] = {}
+    t0 = time.monotonic()
+    for it, offset in zip(items, offsets):
+        delay = t0 + offset - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        pubs[it.topic].publish(it.raw)
+        if it.role == "rgb":
+            sent_ns[it.stamp_ns] = time.monotonic()
+    return sent_ns
+
+
+def _drain(outputs: _Outputs, sent_ns: dict[int, float], timeout_s: float) -> None:
+    """Wait for the outputs of every sent frame, or ``timeout_s`` without a new one."""
+    t_last = time.monotonic()
+    n_seen = -1
+    while True:
+        n_now, matched = outputs.counts(sent_ns)
+        if matched >= len(sent_ns):
+            return
+        if n_now != n_seen:
+            n_seen, t_last = n_now, time.monotonic()
+        elif time.monotonic() - t_last > timeout_s:
+            return
+        time.sleep(0.02)
+
+
+def _session(
+    ros: SimpleNamespace, items: list[_Item], opts: LiveOptions
+) -> tuple[dict[int, float], _Outputs, float]:
+    """Start a private rclpy context, play ``items`` and collect outputs; always cleans up.
+
+    Returns:
+        ``(sent_ns, outputs, play_s)``.
+    """
+    offsets = _schedule(items, opts.rate_hz)
+    context = ros.Context()
+    ros.rclpy.init(context=context)
+    node = ros.rclpy.create_node("bridgenet_bench_player", context=context)
+    executor = ros.SingleThreadedExecutor(context=context)
+    executor.add_node(node)
+    spinner = threading.Thread(target=executor.spin, name="bench-spin", daemon=True)
+    outputs = _Outputs()
+    try:
+        pubs = _publishers(node, ros, items)
+        sub = node.create_subscription(
+            ros.Image,
+            opts.output_topic,
+            outputs.on_output,
+            ros.QoSProfile(depth=50, reliability=ros.ReliabilityPolicy.RELIABLE),
+        )
+        spinner.start()
+        _wait_for_node(node, pubs, sub, opts)
+        t0 = time.monotonic()
+        sent_ns = _play(items, offsets, pubs)
+        _drain(outputs, sent_ns, opts.drain_timeout_s)
+        play_s = time.monotonic() - t0
+    finally:
+        executor.shutdown()
+        node.destroy_node()
+        context.try_shutdown()
+        if spinner.is_alive():
+            spinner.join(timeout=5.0)
+    return sent_ns, outputs, play_s
+
+
 def run_live_bench(bag: str | Path, options: LiveOptions | None = None) -> dict[str, Any]:
     """Play ``bag`` to a running node and measure its outputs.
 
@@ -128,99 +285,22 @@ def run_live_bench(bag: str | Path, options: LiveOptions | None = None) -> dict[
         DataError: bad bag, or no node subscribed/published within the discovery timeout (the
             message says how to start one).
     """
-    try:
-        import rclpy
-        from rclpy.context import Context
-        from rclpy.executors import SingleThreadedExecutor
-        from rclpy.qos import QoSProfile, ReliabilityPolicy
-        from sensor_msgs.msg import CameraInfo, Image
-    except ImportError as err:
-        raise ConfigError(
-            f"--live needs rclpy and sensor_msgs ({err}); source a ROS 2 installation or "
-            "`pip install -r requirements.txt` (ros-jazzy-rclpy wheels), or drop --live for the "
-            "offline replay"
-        ) from err
-
+    ros = _import_ros()
     opts = options or LiveOptions()
     items = _load(bag, opts.topics)
-    offsets = _schedule(items, opts.rate_hz)
-    context = Context()
-    rclpy.init(context=context)
-    node = rclpy.create_node("bridgenet_bench_player", context=context)
-    executor = SingleThreadedExecutor(context=context)
-    executor.add_node(node)
-    spinner = threading.Thread(target=executor.spin, name="bench-spin", daemon=True)
-    received: list[tuple[int, float]] = []
-    lock = threading.Lock()
+    sent_ns, outputs, play_s = _session(ros, items, opts)
+    return _live_report(bag, opts, len(items), sent_ns, outputs.by_time(), play_s)
 
-    def on_output(msg: Any) -> None:
-        now = time.monotonic()
-        stamp_ns = stamp_to_ns(msg.header.stamp)
-        with lock:
-            received.append((stamp_ns, now))
 
-    try:
-        qos_in = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-        pubs = {}
-        for it in items:
-            if it.topic not in pubs:
-                msg_type = CameraInfo if it.role == "other" else Image
-                pubs[it.topic] = node.create_publisher(msg_type, it.topic, qos_in)
-        sub = node.create_subscription(
-            Image,
-            opts.output_topic,
-            on_output,
-            QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE),
-        )
-        spinner.start()
-        deadline = time.monotonic() + opts.discovery_timeout_s
-        needed = (pubs[opts.topics.rgb], pubs[opts.topics.depth])
-        while not (
-            all(p.get_subscription_count() > 0 for p in needed) and sub.get_publisher_count() > 0
-        ):
-            if time.monotonic() > deadline:
-                raise DataError(
-                    f"no node subscribed to {opts.topics.rgb} and {opts.topics.depth} and "
-                    f"published {opts.output_topic} within {opts.discovery_timeout_s:g} s "
-                    f"(ROS_DOMAIN_ID must match). Start it first, e.g.: python -m "
-                    f"bridgenet_ros.ros.node --ros-args -r rgb/image:={opts.topics.rgb} -r "
-                    f"depth/image:={opts.topics.depth} -r "
-                    f"rgb/camera_info:={opts.topics.rgb_info}"
-                )
-            time.sleep(0.05)
-        _wait_reliable_readers(node, [p.topic_name for p in needed], INPUT_SWITCH_WAIT_S)
-        time.sleep(opts.settle_s)
-        sent_ns: dict[int, float] = {}
-        t0 = time.monotonic()
-        for it, offset in zip(items, offsets):
-            delay = t0 + offset - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            pubs[it.topic].publish(it.raw)
-            if it.role == "rgb":
-                sent_ns[it.stamp_ns] = time.monotonic()
-        t_last = time.monotonic()
-        n_seen = -1
-        while True:
-            with lock:
-                n_now = len(received)
-                matched = sum(1 for s, _ in received if s in sent_ns)
-            if matched >= len(sent_ns):
-                break
-            if n_now != n_seen:
-                n_seen, t_last = n_now, time.monotonic()
-            elif time.monotonic() - t_last > opts.drain_timeout_s:
-                break
-            time.sleep(0.02)
-        play_s = time.monotonic() - t0
-    finally:
-        executor.shutdown()
-        node.destroy_node()
-        context.try_shutdown()
-        if spinner.is_alive():
-            spinner.join(timeout=5.0)
-    with lock:
-        outputs = sorted(received, key=lambda sr: sr[1])
+def _live_report(
+    bag: str | Path,
+    opts: LiveOptions,
+    n_items: int,
+    sent_ns: dict[int, float],
+    outputs: list[tuple[int, float]],
+    play_s: float,
+) -> dict[str, Any]:
+    """The live report: latency of each sent colour frame's first output, rate, jitter, drops."""
     firsts: dict[int, float] = {}
     for stamp, t in outputs:
         firsts.setdefault(stamp, t)
@@ -240,7 +320,7 @@ def run_live_bench(bag: str | Path, options: LiveOptions | None = None) -> dict[
         "bag": str(bag),
         "output_topic": opts.output_topic,
         "sent_pairs": sent,
-        "sent_messages": len(items),
+        "sent_messages": n_items,
         "received": got,
         "unmatched_outputs": len(firsts) - got,
         "dropped": sent - got,

@@ -14,10 +14,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from bridgenet_ros.bench.replay import ReplayOptions, ReplayResult, replay_bag
 from bridgenet_ros.bench.topics import BagTopics
+
+if TYPE_CHECKING:
+    from bridgenet_ros.eval.real_sensor import DownsampleFilter
+    from bridgenet_ros.stream.frame_stream import Registrar
 
 __all__ = ["BenchRun", "run_offline_bench"]
 
@@ -40,6 +44,10 @@ def run_offline_bench(
     out_bag: str | Path | None = None,
     samples: int = 4,
     progress: Callable[[int, int], None] | None = None,
+    downsample: float | None = None,
+    downsample_filter: DownsampleFilter = "bicubic",
+    crop: int = 6,
+    registrar: Registrar | None = None,
 ) -> BenchRun:
     """Replay ``bag`` through the node's pipeline and write the report.
 
@@ -51,6 +59,12 @@ def run_offline_bench(
         out_bag: write the input plus the output topics here.
         samples: frames in the contact sheet.
         progress: ``progress(done, total)`` after each frame.
+        downsample: a real recording: LR = self-down-sampling of the (full-resolution) depth
+            topic by this factor, scored against that depth (``ReplayOptions.downsample``).
+        downsample_filter: ``bicubic`` or ``box``.
+        crop: border crop in pixels of the ``downsample`` scores.
+        registrar: the stream's registration hook
+            (:func:`bridgenet_ros.bench.real_recording.bag_registrar`), or ``None``.
 
     Returns:
         A :class:`BenchRun`.
@@ -70,8 +84,12 @@ def run_offline_bench(
                 max_input_pixels=node_config.max_input_pixels,
                 out_bag=Path(out_bag) if out_bag is not None else None,
                 samples=samples,
+                downsample=downsample,
+                downsample_filter=downsample_filter,
+                crop=crop,
             ),
             progress=progress,
+            registrar=registrar,
         )
     finally:
         pipeline.backend.close()

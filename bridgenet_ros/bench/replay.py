@@ -12,9 +12,15 @@ exactly as in the node and counted under the same reason. Per frame we time the 
 and, when the bag has a ground-truth topic, score the SR output and the pipeline's own bicubic
 up-sampling (``depth_lr_up``) against it.
 
+For a real recording (``ReplayOptions.downsample``) the depth topic is full resolution: the
+stream's depth step (the registration hook) hands the pipeline its hole-aware self-down-sampling
+and the decoded depth is the reference, scored overall / flat / edge exactly as
+``bridgenet eval --real-sensor`` (:mod:`bridgenet_ros.bench.real_recording`).
+
 Throughput counts the replay machinery only (bag reading, deserialization, pairing, decoding,
 pipeline, encoding); scoring against ground truth, keeping contact-sheet samples and writing
-``--out-bag`` are instrumentation, timed separately (``instrumentation_s``).
+``--out-bag`` are instrumentation, timed separately (``instrumentation_s``), as is the
+self-down-sampling of ``downsample``.
 
 ``--out-bag`` keeps the input messages and their stamps, and adds ``/depth_sr/image`` (and
 ``/depth_mde/image``) with the colour image's stamp and frame id plus ``/depth_sr/camera_info``
@@ -41,6 +47,7 @@ from bridgenet_ros.bench.messages import (
     scaled_camera_info_msg,
     typestore,
 )
+from bridgenet_ros.bench.real_recording import RegionScorer, SelfDownsampler
 from bridgenet_ros.bench.stats import depth_errors
 from bridgenet_ros.bench.topics import (
     CAMERA_INFO_TYPE,
@@ -51,6 +58,7 @@ from bridgenet_ros.bench.topics import (
     BagTopics,
 )
 from bridgenet_ros.errors import ConfigError, DataError
+from bridgenet_ros.eval.real_sensor import DownsampleFilter
 from bridgenet_ros.stream.codec import ImageCodecError
 from bridgenet_ros.stream.frame_stream import (
     DEPTH,
@@ -84,6 +92,12 @@ class ReplayOptions:
         out_bag: write the input bag plus the output topics here (must not exist).
         samples: how many frames (evenly spread) to keep for the contact sheet.
         max_frames: stop after this many processed pairs (``None``: the whole bag).
+        downsample: a real recording: the depth topic is full resolution; the pipeline gets its
+            hole-aware self-down-sampling by this factor and the recorded depth is the
+            reference, scored overall / flat / edge as ``eval --real-sensor`` (the ground-truth
+            topic is not read). ``None``: the depth topic is the LR input.
+        downsample_filter: ``bicubic`` or ``box``, the filter of ``downsample``.
+        crop: border crop in pixels of the ``downsample`` scores (eval's ``--crop``).
     """
 
     topics: BagTopics = field(default_factory=BagTopics)
@@ -93,8 +107,15 @@ class ReplayOptions:
     out_bag: Path | None = None
     samples: int = 4
     max_frames: int | None = None
+    downsample: float | None = None
+    downsample_filter: DownsampleFilter = "bicubic"
+    crop: int = 6
 
     def __post_init__(self) -> None:
+        if self.downsample is not None:
+            SelfDownsampler(self.downsample, self.downsample_filter)  # validates both
+        if self.crop < 0:
+            raise ConfigError(f"crop must be >= 0 pixels, got {self.crop}")
         if self.samples < 0:
             raise ConfigError(f"samples must be >= 0, got {self.samples}")
         if self.max_frames is not None and self.max_frames < 1:
@@ -163,6 +184,15 @@ class ReplayResult:
     has_gt: bool
     out_bag: Path | None
     warnings: dict[str, int] = field(default_factory=dict)
+    downsample: float | None = None
+    regions: dict[str, Any] | None = None
+
+    @property
+    def reference(self) -> str | None:
+        """What accuracy is measured against (``None``: not measured)."""
+        if self.downsample is not None:
+            return f"recording depth, self-down-sampled x{self.downsample:g}"
+        return "ground-truth topic" if self.has_gt else None
 
     @property
     def pairs_dropped(self) -> int:
@@ -305,11 +335,22 @@ class _Replay:
     """The replay loop's state: one :class:`FrameStream`, the records, the output bag."""
 
     def __init__(
-        self, source: BagSource, stream: FrameStream, opts: ReplayOptions, out: _OutBag | None
+        self,
+        source: BagSource,
+        stream: FrameStream,
+        opts: ReplayOptions,
+        out: _OutBag | None,
+        downsampler: SelfDownsampler | None = None,
     ) -> None:
         self.source, self.stream, self.opts, self.out = source, stream, opts, out
         self.skipped: Counter[str] = Counter()
         self.gt = _GroundTruth(self.skipped)
+        self.downsampler = downsampler
+        self.scorer = (
+            RegionScorer(downsampler.scale, opts.crop, self.skipped)
+            if downsampler is not None
+            else None
+        )
         self.frames: list[FrameRecord] = []
         self.samples: list[FrameSample] = []
         self.n_rgb = source.counts.get("rgb", 0)
@@ -347,9 +388,15 @@ class _Replay:
         rgb_msg: BagMessage = output.frame.rgb.item
         depth_msg: BagMessage = output.frame.depth.item
         t = output.timings_ms
+        # the stream's depth step: registration (the node's work, timed as preprocess) or the
+        # bench's own self-down-sampling (instrumentation, excluded like scoring)
+        depth_step_ms = t.get("register", 0.0)
+        if self.downsampler is not None:
+            self.instr_s += depth_step_ms / 1e3
+            depth_step_ms = 0.0
         stages = {
             "decode": t["decode"],
-            "preprocess": t["preprocess"] + t.get("register", 0.0),
+            "preprocess": t["preprocess"] + depth_step_ms,
             "inference": t["inference"],
             "postprocess": t["postprocess"],
             "encode": t["encode"],
@@ -364,18 +411,43 @@ class _Replay:
         )
         self.frames.append(record)
         t4 = time.perf_counter()
-        sample = None
-        if index in self.sample_at:
-            r = output.result
-            sample = FrameSample(
-                index, output.rgb, output.depth_lr, r.depth_sr, r.depth_mde, r.depth_lr_up, None
-            )
-            self.samples.append(sample)
+        sample = self._sample(index, output)
         if self.out is not None:
             self.out.write_output(output, rgb_msg, max(rgb_msg.log_ns, depth_msg.log_ns))
         if self.source.has_gt:
             self.gt.add_frame(record, output, sample)
+        if self.scorer is not None:
+            self._score_against_recording(record, output, sample)
         self.instr_s += time.perf_counter() - t4
+
+    def _sample(self, index: int, output: FrameOutput) -> FrameSample | None:
+        """Keep frame ``index`` for the contact sheet when it is one of the chosen ones."""
+        if index not in self.sample_at:
+            return None
+        r = output.result
+        sample = FrameSample(
+            index, output.rgb, output.depth_lr, r.depth_sr, r.depth_mde, r.depth_lr_up, None
+        )
+        self.samples.append(sample)
+        return sample
+
+    def _score_against_recording(
+        self, record: FrameRecord, output: FrameOutput, sample: FrameSample | None
+    ) -> None:
+        """``--downsample``: score against the frame's own full-resolution depth."""
+        assert self.scorer is not None and self.downsampler is not None
+        reference = self.downsampler.reference
+        if reference is None:  # cannot happen: process() ran the depth step for this frame
+            return
+        result = output.result
+        overall = self.scorer.score(result.depth_sr, result.depth_lr_up, reference)
+        if overall is None:
+            return
+        model, bicubic = overall
+        record.rmse, record.mae = model["rmse"], model["mae"]
+        record.bicubic_rmse, record.bicubic_mae = bicubic["rmse"], bicubic["mae"]
+        if sample is not None:
+            sample.depth_gt = reference
 
 
 def replay_bag(
@@ -391,25 +463,28 @@ def replay_bag(
     Args:
         bag: rosbag2 directory (sqlite3 or MCAP) or ROS 1 ``.bag`` file.
         pipeline: a :class:`bridgenet_ros.runtime.pipeline.DepthSRPipeline` (the node's).
-        options: topics, pairing settings, output bag, samples.
+        options: topics, pairing settings, output bag, samples, ``downsample``.
         progress: called as ``progress(frames_done, rgb_messages_total)``.
-        registrar: the stream's registration hook (``None``: depth used as recorded).
+        registrar: the stream's registration hook (``None``: depth used as recorded); not
+            with ``options.downsample``, which uses that hook for its down-sampling.
 
     Returns:
         A :class:`ReplayResult`.
 
     Raises:
+        ConfigError: ``registrar`` together with ``options.downsample``.
         DataError: unreadable bag, missing topic, wrong message type, empty bag, no pair made,
             unwritable ``out_bag``.
         BackendError: the backend failed.
     """
     opts = options or ReplayOptions()
+    downsampler = _downsampler(opts, registrar)
     topics = opts.topics
     source = BagSource(
         bag,
         topics.rgb,
         topics.depth,
-        topics.gt,
+        None if downsampler is not None else topics.gt,
         include_other=opts.out_bag is not None,
         rgb_info_topic=topics.rgb_info,
         depth_info_topic=topics.depth_info,
@@ -417,7 +492,7 @@ def replay_bag(
     stream = FrameStream(
         pipeline,
         opts.node_config(),
-        registrar=registrar,
+        registrar=downsampler if downsampler is not None else registrar,
         warn=LOGGER.warning,
         require_camera_info=source.has_rgb_info,
     )
@@ -426,7 +501,7 @@ def replay_bag(
     except DataError:
         source.close()
         raise
-    run = _Replay(source, stream, opts, out)
+    run = _Replay(source, stream, opts, out, downsampler)
     try:
         for msg in source:
             if opts.max_frames is not None and len(run.frames) >= opts.max_frames:
@@ -439,6 +514,23 @@ def replay_bag(
             out.close()
         source.close()
     return _result(run, replay_s)
+
+
+def _downsampler(opts: ReplayOptions, registrar: Registrar | None) -> SelfDownsampler | None:
+    """The depth step of ``opts.downsample`` (``None`` without it).
+
+    Raises:
+        ConfigError: a registrar was given too.
+    """
+    if opts.downsample is None:
+        return None
+    if registrar is not None:
+        raise ConfigError(
+            "--downsample cannot be combined with --register: the recording's depth is the "
+            "reference, so it must already be aligned to the colour image (e.g. RealSense "
+            "aligned_depth_to_color); benchmark unaligned depth without --downsample"
+        )
+    return SelfDownsampler(opts.downsample, opts.downsample_filter)
 
 
 def _result(run: _Replay, replay_s: float) -> ReplayResult:
@@ -479,6 +571,8 @@ def _result(run: _Replay, replay_s: float) -> ReplayResult:
         bag_duration_s=source.duration_s,
         has_gt=source.has_gt,
         out_bag=run.opts.out_bag,
+        downsample=run.opts.downsample,
+        regions=run.scorer.summary() if run.scorer is not None else None,
     )
 
 

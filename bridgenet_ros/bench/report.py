@@ -14,13 +14,23 @@ Schema of ``report.json`` (times in ms, errors in metres, ``null`` where not mea
      "machinery_ratio": throughput / pipeline bound (what the replay machinery costs),
      "pairs": {"made", "dropped", "rgb_messages", "depth_messages"},
      "skipped": {reason: count}, "warnings": {reason: count}, "peak_memory_mb": x,
-     "accuracy": {"rmse_m", "mae_m", "bicubic_rmse_m", "bicubic_mae_m", "frames"} | null,
+     "accuracy": {"rmse_m", "mae_m", "bicubic_rmse_m", "bicubic_mae_m", "frames",
+                  "reference"} | null,
+     "downsample": S | null,
+     "regions": {region: {"fraction", "methods": {"bridgenet" | "bicubic": {"rmse", "mae",
+                 "mad", "delta1", "absrel", "n_images"}},
+                 "ratio_to_bicubic": {method: {"rmse", "mae"}}}} | null,
      "per_frame": [{"index", "stamp_ns", "latency_ms", stage..., "rmse_m", ...}],
      "runtime_config": {...}, "files": {name: path}}
 
 ``stages`` holds each stage's mean; ``latency_ms`` is the sum of the five stages per frame.
 Accuracy figures are means over frames of the per-frame RMSE / MAE (the literature's
 convention), over pixels valid in both the prediction and the ground truth.
+
+With ``bench --downsample S`` (a real recording) the reference is the recording's own depth and
+the LR input its hole-aware self-down-sampling; ``accuracy`` then holds the ``overall`` scores
+and ``regions`` the ``overall`` / ``flat`` / ``edge`` table of ``bridgenet eval --real-sensor``
+(:func:`bridgenet_ros.eval.real_sensor.RegionScores.summary`, ratios to bicubic).
 """
 
 from __future__ import annotations
@@ -87,13 +97,14 @@ def build_report(
     pipe_bound = 1000.0 / pipe_mean if pipe_mean > 0 else math.nan
     accuracy: dict[str, Any] | None = None
     scored = [f for f in frames if f.rmse is not None]
-    if result.has_gt and scored:
+    if scored:
         accuracy = {
             "rmse_m": _mean([f.rmse for f in scored]),
             "mae_m": _mean([f.mae for f in scored]),
             "bicubic_rmse_m": _mean([f.bicubic_rmse for f in scored]),
             "bicubic_mae_m": _mean([f.bicubic_mae for f in scored]),
             "frames": len(scored),
+            "reference": result.reference,
         }
     report: dict[str, Any] = {
         "mode": "offline",
@@ -127,6 +138,8 @@ def build_report(
         "warnings": dict(result.warnings),
         "peak_memory_mb": result.peak_rss_mb,
         "accuracy": accuracy,
+        "downsample": result.downsample,
+        "regions": result.regions,
         "per_frame": [
             {
                 "index": f.index,
@@ -195,25 +208,42 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         f"| **total** | {_fmt(lat['mean'])} | {_fmt(lat['p50'])} | {_fmt(lat['p90'])} | "
         f"{_fmt(lat['p99'])} | {_fmt(lat['max'])} |"
     )
-    acc = report.get("accuracy")
-    lines += ["", "## Accuracy against the ground-truth topic", ""]
-    if acc:
-        lines += [
-            f"Mean over {acc['frames']} frames of the per-frame error (metres).",
-            "",
-            "| method | RMSE (m) | MAE (m) |",
-            "|---|---:|---:|",
-            f"| BridgeNet | {_fmt(acc['rmse_m'], 4)} | {_fmt(acc['mae_m'], 4)} |",
-            f"| bicubic | {_fmt(acc['bicubic_rmse_m'], 4)} | {_fmt(acc['bicubic_mae_m'], 4)} |",
-        ]
-    else:
-        lines.append("No ground-truth topic in the bag: accuracy not measured.")
+    lines += _accuracy_markdown(report)
     files = report.get("files") or {}
     pictures = [(k, v) for k, v in files.items() if str(v).endswith(".png")]
     if pictures:
         lines += ["", "## Pictures", ""]
         lines += [f"![{k}]({Path(str(v)).name})" for k, v in pictures]
     return "\n".join(lines) + "\n"
+
+
+def _accuracy_markdown(report: Mapping[str, Any]) -> list[str]:
+    """The accuracy section: the overall table and, with ``--downsample``, the region table."""
+    from bridgenet_ros.eval.evaluate import format_region_table
+
+    acc = report.get("accuracy")
+    title = "the ground-truth topic"
+    if report.get("downsample") is not None:
+        title = f"the recording's own depth (LR: self-down-sampled x{report['downsample']:g})"
+    lines = ["", f"## Accuracy against {title}", ""]
+    if not acc:
+        lines.append(
+            "No frame could be scored (see skipped)."
+            if report.get("downsample") is not None
+            else "No ground-truth topic in the bag: accuracy not measured."
+        )
+        return lines
+    lines += [
+        f"Mean over {acc['frames']} frames of the per-frame error (metres).",
+        "",
+        "| method | RMSE (m) | MAE (m) |",
+        "|---|---:|---:|",
+        f"| BridgeNet | {_fmt(acc['rmse_m'], 4)} | {_fmt(acc['mae_m'], 4)} |",
+        f"| bicubic | {_fmt(acc['bicubic_rmse_m'], 4)} | {_fmt(acc['bicubic_mae_m'], 4)} |",
+    ]
+    if report.get("regions"):
+        lines += ["", "```", format_region_table(report["regions"], "m"), "```"]
+    return lines
 
 
 def write_report(
@@ -239,7 +269,7 @@ def write_report(
     if result is not None:
         files["latency_histogram"] = plots.latency_histogram(result, out / "latency_hist.png")
         files["latency_timeline"] = plots.latency_timeline(result, out / "latency_timeline.png")
-        if result.has_gt and any(f.rmse is not None for f in result.frames):
+        if any(f.rmse is not None for f in result.frames):
             files["error_per_frame"] = plots.error_per_frame(result, out / "error_per_frame.png")
         if result.samples:
             files["contact_sheet"] = plots.contact_sheet(result.samples, out / "contact_sheet.png")

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
 from bridgenet_ros.bench.bag_writer import BagFrame
 from bridgenet_ros.errors import ConfigError
+
+if TYPE_CHECKING:
+    from bridgenet_ros.data.folders import RGBDFolder
 
 __all__ = ["FrameSource", "open_frame_source"]
 
@@ -73,63 +76,101 @@ def open_frame_source(
         ConfigError: conflicting or out-of-range options.
         DataError: unreadable or missing data.
     """
+    _check_options(scale, lr_dir, limit)
+    degrade = _Degrader(noise, np.random.default_rng(seed + 1))
+    if data == "synthetic":
+        if lr_dir is not None:
+            raise ConfigError("--lr-dir applies to folder sets; synthetic scenes use --scale")
+        return _synthetic_source(scale, limit, height, width, seed, degrade)
+    folder = _open_folder(data, lr_dir, depth_scale)
+    return _folder_source(folder, scale, limit, degrade)
+
+
+def _check_options(scale: float | None, lr_dir: str | None, limit: int | None) -> None:
+    """Reject conflicting or out-of-range options (``ConfigError``)."""
     if scale is not None and lr_dir is not None:
         raise ConfigError("give either --scale or --lr-dir, not both")
     if scale is not None and not scale >= 1.0:
         raise ConfigError(f"--scale must be >= 1, got {scale}")
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit must be >= 1, got {limit}")
-    rng = np.random.default_rng(seed + 1)
 
-    def degrade(depth_lr: np.ndarray, rgb: np.ndarray, metric: bool) -> np.ndarray:
-        if not noise:
+
+class _Degrader:
+    """Applies the sensor model to LR depth when ``noise`` is on (one generator for all)."""
+
+    def __init__(self, noise: bool, rng: np.random.Generator) -> None:
+        self.noise = noise
+        self.rng = rng
+
+    def __call__(self, depth_lr: np.ndarray, rgb: np.ndarray, metric: bool) -> np.ndarray:
+        if not self.noise:
             return depth_lr
         if not metric:
             raise ConfigError("--noise needs metric depth; the set is unit-less")
         from bridgenet_ros.data.degradation import apply_sensor_model
 
-        return apply_sensor_model(depth_lr, rng, rgb=rgb)
+        return apply_sensor_model(depth_lr, self.rng, rgb=rgb)
 
-    if data == "synthetic":
-        from bridgenet_ros.data.degradation import bicubic_downsample
-        from bridgenet_ros.data.synthetic import SyntheticScenes
 
-        count = limit if limit is not None else 60
-        factor = scale if scale is not None else 4.0
-        if lr_dir is not None:
-            raise ConfigError("--lr-dir applies to folder sets; synthetic scenes use --scale")
-        scenes = SyntheticScenes(seed=seed, height=height, width=width, length=count)
+def _synthetic_source(
+    scale: float | None,
+    limit: int | None,
+    height: int,
+    width: int,
+    seed: int,
+    degrade: _Degrader,
+) -> FrameSource:
+    """Procedural scenes, LR by bicubic down-sampling (default x4, 60 frames)."""
+    from bridgenet_ros.data.degradation import bicubic_downsample
+    from bridgenet_ros.data.synthetic import SyntheticScenes
 
-        def synthetic() -> Iterator[BagFrame]:
-            for i in range(count):
-                frame = scenes[i]
-                lr = degrade(bicubic_downsample(frame.depth, factor), frame.rgb, True)
-                yield BagFrame(frame.rgb, lr, frame.depth, frame.K)
+    count = limit if limit is not None else 60
+    factor = scale if scale is not None else 4.0
+    scenes = SyntheticScenes(seed=seed, height=height, width=width, length=count)
 
-        return FrameSource(
-            synthetic(),
-            count,
-            True,
-            f"synthetic scenes {width}x{height}, seed {seed}, x{factor:g}",
-        )
+    def synthetic() -> Iterator[BagFrame]:
+        for i in range(count):
+            frame = scenes[i]
+            lr = degrade(bicubic_downsample(frame.depth, factor), frame.rgb, True)
+            yield BagFrame(frame.rgb, lr, frame.depth, frame.K)
 
+    return FrameSource(
+        synthetic(),
+        count,
+        True,
+        f"synthetic scenes {width}x{height}, seed {seed}, x{factor:g}",
+    )
+
+
+def _open_folder(data: str, lr_dir: str | None, depth_scale: float | None) -> RGBDFolder:
+    """A named set or a folder-format directory as an ``RGBDFolder``.
+
+    Raises:
+        ConfigError: options a named set fixes itself, or ``data`` is not a folder.
+    """
     from bridgenet_ros.data.folders import NAMED_SETS, RGBDFolder, open_named_set
 
     if data in NAMED_SETS:
-        folder = open_named_set(data)
         if lr_dir is not None:
             raise ConfigError(f"named set {data!r} fixes its LR folder; drop --lr-dir")
         if depth_scale is not None:
             raise ConfigError(f"named set {data!r} fixes its unit; drop --depth-scale")
-    else:
-        if not Path(data).is_dir():
-            raise ConfigError(
-                f"--data {data!r} is neither 'synthetic', a named set ({sorted(NAMED_SETS)}) "
-                "nor a folder"
-            )
-        folder = RGBDFolder(
-            data, depth_scale=depth_scale if depth_scale is not None else 0.001, lr_subdir=lr_dir
+        return open_named_set(data)
+    if not Path(data).is_dir():
+        raise ConfigError(
+            f"--data {data!r} is neither 'synthetic', a named set ({sorted(NAMED_SETS)}) "
+            "nor a folder"
         )
+    return RGBDFolder(
+        data, depth_scale=depth_scale if depth_scale is not None else 0.001, lr_subdir=lr_dir
+    )
+
+
+def _folder_source(
+    folder: RGBDFolder, scale: float | None, limit: int | None, degrade: _Degrader
+) -> FrameSource:
+    """Frames of a folder set: its real LR (when it has one and no ``scale``) or bicubic LR."""
     use_real_lr = folder.lr_subdir is not None and scale is None
     factor = scale if scale is not None else 4.0
     count = len(folder) if limit is None else min(limit, len(folder))

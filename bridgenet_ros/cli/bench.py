@@ -47,7 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model-width", type=int, default=None, help="network input width")
     parser.add_argument("--rgb-topic", default=topics.rgb, help=f"default {topics.rgb}")
     parser.add_argument("--depth-topic", default=topics.depth, help=f"default {topics.depth}")
-    parser.add_argument("--gt-topic", default=topics.gt, help=f"default {topics.gt}")
+    parser.add_argument(
+        "--gt-topic",
+        default=None,
+        help=f"full-resolution ground-truth depth (default {topics.gt}; not with --downsample)",
+    )
     parser.add_argument(
         "--rgb-info-topic",
         default=topics.rgb_info,
@@ -64,6 +68,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="largest RGB/depth stamp difference of a pair in seconds, as the node's sync_slop "
         "parameter (default: the node's, 0.05); a real recording may need more",
+    )
+    parser.add_argument(
+        "--downsample",
+        type=float,
+        default=None,
+        metavar="S",
+        help="a real recording whose depth topic is full resolution (e.g. RealSense aligned "
+        "depth): the LR input is its hole-aware self-down-sampling by S and the recorded depth "
+        "the reference, scored overall / flat / edge as `bridgenet eval --real-sensor` "
+        "(instead of a ground-truth topic)",
+    )
+    parser.add_argument(
+        "--downsample-filter",
+        choices=("bicubic", "box"),
+        default="bicubic",
+        help="filter of --downsample (default bicubic, as eval --real-sensor)",
+    )
+    parser.add_argument(
+        "--crop",
+        type=int,
+        default=6,
+        help="--downsample: border crop in pixels of the scores (default 6, as eval)",
+    )
+    parser.add_argument(
+        "--register",
+        action="store_true",
+        help="register unaligned depth into the colour camera before super-resolution (the "
+        "node's register_depth): needs --depth-to-rgb and both camera_info topics in the bag",
+    )
+    parser.add_argument(
+        "--depth-to-rgb",
+        default=None,
+        metavar="x,y,z,qx,qy,qz,qw",
+        help="--register: depth optical frame -> colour optical frame, metres and a unit "
+        "quaternion (what `ros2 run tf2_ros tf2_echo <rgb_frame> <depth_frame>` prints); write "
+        "--depth-to-rgb=-0.015,... when the first value is negative",
     )
     parser.add_argument(
         "--report",
@@ -119,6 +159,46 @@ def _node_config(args: argparse.Namespace) -> Any:
     )
 
 
+def _reference_options(args: argparse.Namespace) -> None:
+    """Reject contradictory accuracy/registration options (``ConfigError``)."""
+    from bridgenet_ros.errors import ConfigError
+
+    if args.downsample is not None and args.gt_topic is not None:
+        raise ConfigError(
+            "--downsample and --gt-topic are alternatives: --downsample scores against the "
+            "recording's own depth, --gt-topic against a ground-truth topic; give one"
+        )
+    if args.downsample is not None and args.register:
+        raise ConfigError(
+            "--downsample cannot be combined with --register: the recording's depth is the "
+            "reference, so it must already be aligned to the colour image"
+        )
+    if args.register != (args.depth_to_rgb is not None):
+        raise ConfigError("--register and --depth-to-rgb x,y,z,qx,qy,qz,qw go together")
+    if args.live and (args.downsample is not None or args.register):
+        raise ConfigError(
+            "--downsample and --register are offline options; for a live node set its "
+            "register_depth / depth_to_rgb parameters"
+        )
+
+
+def _registrar(args: argparse.Namespace, topics: Any) -> Any:
+    """The stream's registrar from ``--depth-to-rgb`` and the bag's camera_infos, or ``None``."""
+    if not args.register:
+        return None
+    from bridgenet_ros.bench.real_recording import bag_registrar
+    from bridgenet_ros.errors import ConfigError
+    from bridgenet_ros.stream.extrinsic import Extrinsic
+
+    try:
+        values = [float(v) for v in args.depth_to_rgb.split(",")]
+    except ValueError as err:
+        raise ConfigError(
+            f"--depth-to-rgb {args.depth_to_rgb!r}: expected 7 numbers x,y,z,qx,qy,qz,qw"
+        ) from err
+    return bag_registrar(args.bag, topics, Extrinsic.from_mapping(values))
+
+
 def check_writable(path: Path, flag: str, *, folder: bool) -> None:
     """Fail early, in one line, when an output path cannot be written (nothing is created).
 
@@ -163,8 +243,15 @@ def print_summary(report: dict[str, Any], files: dict[str, Path]) -> None:
         print(
             f"{'bicubic':12s} {f(acc['bicubic_rmse_m'], 4):>10s} {f(acc['bicubic_mae_m'], 4):>10s}"
         )
+        print(f"(reference: {acc.get('reference') or 'ground-truth topic'})")
+    elif report.get("downsample") is not None:
+        print("(--downsample: no frame could be scored; see skipped)")
     else:
         print("(no ground-truth topic: accuracy not measured)")
+    if report.get("regions"):
+        from bridgenet_ros.eval.evaluate import format_region_table
+
+        print(format_region_table(report["regions"], "m"))
     print(
         f"latency ms  p50 {f(lat['p50'])}  p90 {f(lat['p90'])}  p99 {f(lat['p99'])}  "
         f"max {f(lat['max'])}  (inference mean {f(lat['stages']['inference'])})"
@@ -186,10 +273,11 @@ def run(args: argparse.Namespace) -> int:
 
     from bridgenet_ros.bench.topics import BagTopics
 
+    _reference_options(args)
     topics = BagTopics(
         rgb=args.rgb_topic,
         depth=args.depth_topic,
-        gt=args.gt_topic,
+        gt=args.gt_topic or BagTopics().gt,
         rgb_info=args.rgb_info_topic,
         depth_info=args.depth_info_topic,
     )
@@ -227,6 +315,7 @@ def run(args: argparse.Namespace) -> int:
 
     from bridgenet_ros.bench.offline import run_offline_bench
 
+    registrar = _registrar(args, topics)
     with tqdm(desc="bench", unit="frame", disable=args.no_progress, file=sys.stderr) as bar:
 
         def progress(done: int, total: int) -> None:
@@ -241,6 +330,10 @@ def run(args: argparse.Namespace) -> int:
             out_bag=args.out_bag,
             samples=args.samples,
             progress=progress,
+            downsample=args.downsample,
+            downsample_filter=args.downsample_filter,
+            crop=args.crop,
+            registrar=registrar,
         )
     print_summary(bench.report, bench.files)
     if args.out_bag:

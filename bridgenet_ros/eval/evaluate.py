@@ -34,7 +34,7 @@ import numpy as np
 from bridgenet_ros.errors import ConfigError, DataError
 from bridgenet_ros.eval.baselines import GuidedParams, guided_filter_depth, params_for_scale
 from bridgenet_ros.eval.metrics import METRIC_NAMES, MetricAccumulator, compute_metrics
-from bridgenet_ros.eval.real_sensor import RegionScores
+from bridgenet_ros.eval.real_sensor import RegionScores, score_frame
 
 if TYPE_CHECKING:
     from bridgenet_ros.data.degradation import AnySensorModel
@@ -395,14 +395,14 @@ def evaluate_frames(
             acc[name].add(metrics)
             row[name] = metrics.as_dict()
         if regions is not None:
-            row["regions"] = _score_frame_regions(
+            row["regions"] = score_frame(
                 region_scores,
                 {n: preds[n] for n in names},
                 frame.depth_hr,
                 s,
-                crop,
-                common,
-                regions,
+                crop=crop,
+                common=common,
+                config=regions,
             )
         images.append(row)
         if keep_predictions:
@@ -466,32 +466,6 @@ def _predict_frame(
         p = params_for_scale(guided_params, scale)
         preds["guided"] = guided_filter_depth(frame.rgb, depth_lr_up, p.radius, p.eps)
     return preds
-
-
-def _score_frame_regions(
-    region_scores: RegionScores,
-    preds: dict[str, np.ndarray],
-    depth_hr: np.ndarray,
-    scale: float,
-    crop: int,
-    common: np.ndarray,
-    config: RegionConfig,
-) -> dict[str, Any]:
-    """Region scores of one frame, added to ``region_scores``; the per-image JSON entry."""
-    from bridgenet_ros.eval.real_sensor import score_regions
-    from bridgenet_ros.eval.regions import compute_regions
-
-    masks = compute_regions(depth_hr, max(float(scale), 1.0), config)
-    scores = score_regions(preds, depth_hr, masks, crop=crop, common=common)
-    region_scores.add(scores, masks)
-    fractions = masks.fractions()
-    return {
-        region: {
-            "fraction": fractions[region],
-            **{m: {"rmse": v.rmse, "mae": v.mae, "n": v.n_valid} for m, v in by_method.items()},
-        }
-        for region, by_method in scores.items()
-    }
 
 
 def format_table(report: EvalReport) -> str:

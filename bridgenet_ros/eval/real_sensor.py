@@ -29,18 +29,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal, Mapping, Sequence
+from typing import Any, Literal, Mapping, Sequence
 
 import numpy as np
 
 from bridgenet_ros.errors import ConfigError, DataError, ShapeError
 from bridgenet_ros.eval.metrics import DepthMetrics, MetricAccumulator, compute_metrics
-from bridgenet_ros.eval.regions import REGION_NAMES, RegionMasks
+from bridgenet_ros.eval.regions import REGION_NAMES, RegionConfig, RegionMasks, compute_regions
 
 __all__ = [
     "SCORED_REGIONS",
     "DownsampleFilter",
     "RegionScores",
+    "score_frame",
     "score_regions",
     "self_downsample",
 ]
@@ -189,3 +190,44 @@ def score_regions(
             for name, pred in preds.items()
         }
     return out
+
+
+def score_frame(
+    region_scores: RegionScores,
+    preds: Mapping[str, np.ndarray],
+    depth_ref: np.ndarray,
+    scale: float,
+    *,
+    crop: int,
+    common: np.ndarray,
+    config: RegionConfig,
+) -> dict[str, Any]:
+    """Score one frame on the regions of its reference and add it to ``region_scores``.
+
+    The one per-frame step of the protocol, shared by ``bridgenet eval --real-sensor`` and
+    ``bridgenet bench --downsample``: :func:`compute_regions` of ``depth_ref`` at ``scale``,
+    then :func:`score_regions` on the ``common`` pixels.
+
+    Args:
+        region_scores: the running means (updated).
+        preds: method name -> ``(H, W)`` prediction in the unit of ``depth_ref``.
+        depth_ref: ``(H, W)`` reference; 0/NaN invalid.
+        scale: the frame's down-sampling factor (sets the edge band and flat margin).
+        crop: border crop in pixels.
+        common: ``(H, W)`` bool pixels to score (normally: every prediction finite).
+        config: region thresholds.
+
+    Returns:
+        The per-image entry: ``{region: {"fraction": f, method: {"rmse", "mae", "n"}}}``.
+    """
+    masks = compute_regions(depth_ref, max(float(scale), 1.0), config)
+    scores = score_regions(preds, depth_ref, masks, crop=crop, common=common)
+    region_scores.add(scores, masks)
+    fractions = masks.fractions()
+    return {
+        region: {
+            "fraction": fractions[region],
+            **{m: {"rmse": v.rmse, "mae": v.mae, "n": v.n_valid} for m, v in by_method.items()},
+        }
+        for region, by_method in scores.items()
+    }

@@ -193,7 +193,8 @@ LAYERS: dict[str, frozenset[str]] = {
     "train": frozenset({"errors", "config_io", "model", "runtime", "data", "eval"}),
     "export": frozenset({"errors", "config_io", "model", "runtime"}),
     "ros": frozenset({"errors", "blas", "config_io", "runtime", "stream"}),
-    "bench": frozenset({"errors", "config_io", "runtime", "data", "stream", "ros"}),
+    # eval: the real-sensor protocol (self-down-sampling, region scores) of bench --downsample
+    "bench": frozenset({"errors", "config_io", "runtime", "data", "stream", "ros", "eval"}),
     "cli": frozenset(
         {"errors", "blas", "config_io", "model", "runtime", "data", "stream", "eval", "train"}
         | {"export", "ros", "bench"}
