@@ -27,6 +27,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="stop at this step (the LR schedule still spans train.steps)",
     )
+    parser.add_argument(
+        "--wall-limit-s",
+        type=float,
+        default=None,
+        help="stop (validated, saved, resumable) after this many seconds without changing the "
+        "LR schedule; Ctrl-C / SIGTERM stop the same way",
+    )
     parser.add_argument("--steps", type=int, default=None, help="override train.steps")
     parser.add_argument("--batch-size", type=int, default=None, help="override batch_size")
     parser.add_argument("--lr", type=float, default=None, help="override the peak LR")
@@ -82,7 +89,12 @@ def run(args: argparse.Namespace) -> int:
     config = load_train_config(args.config, overrides)
     out = Path(args.out) if args.out else Path("runs") / Path(args.config).stem
     result = train(
-        config, out, resume=args.resume, max_steps=args.max_steps, progress=not args.no_progress
+        config,
+        out,
+        resume=args.resume,
+        max_steps=args.max_steps,
+        wall_limit_s=args.wall_limit_s,
+        progress=not args.no_progress,
     )
     print(
         f"trained {config.variant} to step {result.step} in {result.elapsed_s:.0f} s; "

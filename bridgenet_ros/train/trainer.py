@@ -47,7 +47,7 @@ from bridgenet_ros.train.losses import BridgeNetLoss
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TrainResult", "Validator", "lr_factor", "train"]
+__all__ = ["GracefulStop", "TrainResult", "Validator", "lr_factor", "train"]
 
 #: ``validator(model) -> {"rmse": metres, "mae": metres}`` on the validation split
 Validator = Callable[[nn.Module], Mapping[str, float]]
@@ -574,12 +574,62 @@ class _Run:
         }
 
 
+class GracefulStop:
+    """Turns SIGINT/SIGTERM and a wall-clock limit into "stop after this step, saved".
+
+    Use as a context manager around the loop; handlers are installed only in the main thread
+    (elsewhere only the wall-clock limit applies) and restored on exit. A second signal while
+    stopping raises ``KeyboardInterrupt`` as usual.
+
+    Args:
+        wall_limit_s: stop once this many seconds have passed since ``t_start`` (``None``: no
+            limit). Unlike ``time_budget_s`` it does not change the LR schedule, so a long
+            schedule can be trained in sessions of fixed length.
+        t_start: ``time.perf_counter()`` at the start of the call.
+    """
+
+    def __init__(self, wall_limit_s: float | None, t_start: float) -> None:
+        self.wall_limit_s = wall_limit_s
+        self.t_start = t_start
+        self.signalled: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> GracefulStop:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._on_signal)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        if self.signalled is not None:
+            raise KeyboardInterrupt
+        self.signalled = signum
+        log.warning("signal %d: stopping after this step (saved); again to abort", signum)
+
+    def requested(self) -> bool:
+        """True once a signal arrived or the wall-clock limit passed."""
+        over = self.wall_limit_s is not None and (
+            time.perf_counter() - self.t_start >= self.wall_limit_s
+        )
+        return self.signalled is not None or over
+
+
 def train(
     config: TrainConfig,
     out_dir: str | Path,
     *,
     resume: bool = False,
     max_steps: int | None = None,
+    wall_limit_s: float | None = None,
     dataset: Dataset[Any] | None = None,
     validator: Validator | None = None,
     progress: bool = True,
@@ -592,6 +642,9 @@ def train(
         resume: continue from ``out_dir/state.pt``.
         max_steps: stop after this step (counted from 0 across resumes) even if
             ``config.steps`` is larger; the LR schedule still spans ``config.steps``.
+        wall_limit_s: stop after the step during which this many seconds have passed
+            (validated and saved, resumable); SIGINT/SIGTERM stop the same way. The LR
+            schedule is not changed (see :class:`GracefulStop`).
         dataset: training samples (the contract's dict of tensors); default
             ``build_dataset(config.data)``.
         validator: validation function; default: real-data validation from ``config.val``
@@ -624,21 +677,35 @@ def train(
         mininterval=2.0,
     )
     try:
-        while run.step < run.end:
-            terms, grad_norm = run.train_step(next(batches))
-            run.fit_schedule()
-            bar.total = run.end
-            bar.update(1)
-            bar.set_postfix(loss=f"{run.losses[-1]:.4f}", refresh=False)
-            run.log_train(terms, grad_norm)
-            line = run.validate()
-            if line is not None:
-                bar.write(line)
-            run.save()
-            barrier(dist_info)
+        with GracefulStop(wall_limit_s if dist_info.world_size == 1 else None, t_start) as stop:
+            _loop(run, batches, bar, stop, dist_info)
     finally:
         bar.close()
         if run.logger is not None:
             run.logger.close()
         cleanup_distributed(dist_info, owned=owned_group)
     return TrainResult(run.out, run.step, run.best, run.losses, time.perf_counter() - t_start)
+
+
+def _loop(
+    run: _Run,
+    batches: Iterator[dict[str, torch.Tensor]],
+    bar: Any,
+    stop: GracefulStop,
+    dist_info: DistInfo,
+) -> None:
+    """The step loop: train, log, validate when due, save; a stop request ends it saved."""
+    while run.step < run.end:
+        terms, grad_norm = run.train_step(next(batches))
+        run.fit_schedule()
+        if stop.requested():
+            run.end = run.step  # the last step: validated and saved below
+        bar.total = run.end
+        bar.update(1)
+        bar.set_postfix(loss=f"{run.losses[-1]:.4f}", refresh=False)
+        run.log_train(terms, grad_norm)
+        line = run.validate()
+        if line is not None:
+            bar.write(line)
+        run.save()
+        barrier(dist_info)

@@ -298,3 +298,37 @@ def test_validation_with_the_sensor_model_scores_clean_and_noisy_lr(tmp_path: Pa
     )
     with torch.no_grad():
         assert set(clean(model)) == {"rmse", "mae", "rmse_x4"}
+
+
+def test_wall_limit_stops_saved_without_touching_the_schedule(tmp_path: Path) -> None:
+    """``wall_limit_s``: stop after the current step, saved and resumable, schedule unchanged."""
+    config = tiny_config(steps=10_000, schedule="cosine", warmup_steps=2, checkpoint_every=1000)
+    first = train(config, tmp_path, wall_limit_s=0.0, dataset=FixedBatch(), progress=False)
+    assert first.step == 1  # one step, then the limit (already passed) stops the run
+    state = torch.load(tmp_path / "state.pt", weights_only=True)
+    assert state["step"] == 1 and state["schedule_steps"] == 10_000  # saved off-cadence
+    second = train(
+        config, tmp_path, resume=True, max_steps=3, dataset=FixedBatch(), progress=False
+    )
+    assert second.step == 3
+
+
+def test_sigterm_stops_after_the_step_saved(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    class SignalOnThirdSample(FixedBatch):
+        calls = 0
+
+        def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+            type(self).calls += 1
+            if type(self).calls == 3:
+                os.kill(os.getpid(), signal.SIGTERM)
+            return super().__getitem__(index)
+
+    previous = signal.getsignal(signal.SIGTERM)
+    config = tiny_config(steps=50, batch_size=1, checkpoint_every=1000)
+    result = train(config, tmp_path, dataset=SignalOnThirdSample(), progress=False)
+    assert 3 <= result.step < 50
+    assert torch.load(tmp_path / "state.pt", weights_only=True)["step"] == result.step
+    assert signal.getsignal(signal.SIGTERM) is previous  # handler restored
