@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Callable
 
 import numpy as np
@@ -85,8 +86,8 @@ def two_views() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return rgb, truth, depth_view
 
 
-def _run_pair(harness: Any, helpers: Any, views: tuple[np.ndarray, ...]) -> np.ndarray:
-    """Publish both camera_infos and one pair; the decoded depth_sr of the pair."""
+def _publish(harness: Any, helpers: Any, views: tuple[np.ndarray, ...]) -> int:
+    """Publish both camera_infos, wait for them, then one pair; its stamp."""
     rgb, _, depth_view = views
     harness.wait_connected()
     stamp = harness.client.get_clock().now().nanoseconds
@@ -102,7 +103,12 @@ def _run_pair(harness: Any, helpers: Any, views: tuple[np.ndarray, ...]) -> np.n
         helpers.image_msg(rgb, "rgb8", stamp, RGB_FRAME),
         helpers.image_msg(depth_view.astype(np.float32), "32FC1", stamp + 3_000_000, DEPTH_FRAME),
     )
-    out = harness.wait_output(stamp, timeout=30)
+    return int(stamp)
+
+
+def _run_pair(harness: Any, helpers: Any, views: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Publish both camera_infos and one pair; the decoded depth_sr of the pair."""
+    out = harness.wait_output(_publish(harness, helpers, views), timeout=30)
     assert out.header.frame_id == RGB_FRAME and (out.height, out.width) == RGB_HW
     return np.frombuffer(bytes(out.data), dtype=np.float32).reshape(RGB_HW)
 
@@ -183,6 +189,60 @@ def test_extrinsic_from_tf_needs_tf2_ros(ros_context: Any, test_model_path: Path
         )
 
 
+class FakeTfBuffer:
+    """``tf2_ros.Buffer.lookup_transform`` that fails until the transform is "published"."""
+
+    def __init__(self) -> None:
+        self.published = False
+        self.lookups: list[tuple[str, str]] = []
+
+    def lookup_transform(self, target: str, source: str, time: Any, **kwargs: Any) -> Any:
+        self.lookups.append((target, source))
+        if not self.published:
+            raise LookupError(f'"{target}" passed to lookupTransform does not exist')
+        t, q = DEPTH_TO_RGB[:3], DEPTH_TO_RGB[3:]
+        return SimpleNamespace(
+            transform=SimpleNamespace(
+                translation=SimpleNamespace(x=t[0], y=t[1], z=t[2]),
+                rotation=SimpleNamespace(x=q[0], y=q[1], z=q[2], w=q[3]),
+            )
+        )
+
+
+def test_extrinsic_from_tf_between_the_image_frame_ids(
+    make_harness: Callable[..., Any],
+    ros_helpers: Any,
+    two_views: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``depth_to_rgb_from_tf``: frames dropped (counted) until TF has the transform, then used.
+
+    ``tf2_ros`` is replaced by a buffer with its lookup signature (tf2_ros has no PyPI wheel);
+    the node's own wiring (frame ids of the images, lazy build) is what is tested.
+    """
+    from bridgenet_ros.ros import tf_extrinsic
+    from bridgenet_ros.stream.extrinsic import TfExtrinsicSource
+
+    buffer = FakeTfBuffer()
+    monkeypatch.setattr(
+        tf_extrinsic, "tf_extrinsic_source", lambda node: TfExtrinsicSource(buffer, None)
+    )
+    harness = make_harness(register_depth=True, depth_to_rgb_from_tf=True)
+    warnings: list[str] = []
+    harness.node.stream.warn = warnings.append
+    _publish(harness, ros_helpers, two_views)
+    harness.wait_for(
+        lambda: harness.node.stats()["registration_failed"] == 1, 20, "registration_failed"
+    )
+    assert any("TF lookup rgb_optical_frame <- depth_optical_frame" in w for w in warnings)
+    buffer.published = True
+    median, within = _agreement(_run_pair(harness, ros_helpers, two_views), two_views[1])
+    assert buffer.lookups[-1] == (RGB_FRAME, DEPTH_FRAME)
+    assert median < 0.02 and within > 0.85
+    _run_pair(harness, ros_helpers, two_views)
+    assert len(buffer.lookups) == 2  # kept after the first success
+
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [
@@ -252,3 +312,26 @@ def test_graph_with_other_limits_fails_at_start_up(
             context=ros_context,
             parameter_overrides=_params(graph_model, backend="onnxruntime", min_depth=0.5),
         )
+
+
+def test_lens_distortion_is_warned_once_per_camera(
+    make_harness: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness = make_harness(register_depth=True, depth_to_rgb=DEPTH_TO_RGB)
+    logged: list[str] = []
+    monkeypatch.setattr(harness.node.get_logger(), "warning", logged.append)
+    harness.wait_connected()
+    distorted = _info(RGB_HW, K_RGB, RGB_FRAME, 0)
+    distorted.d = [0.1, -0.05, 0.0, 0.0, 0.0]
+    for _ in range(3):
+        harness.pub_info.publish(distorted)
+        harness.pub_depth_info.publish(_info(DEPTH_HW, K_DEPTH, DEPTH_FRAME, 0))
+    harness.wait_for(
+        lambda: harness.node.stream.depth_camera_info is not None
+        and harness.node.stream.camera_info is not None,
+        20,
+        "camera_infos",
+    )
+    time.sleep(0.3)  # the later copies arrive too
+    assert len([m for m in logged if "distortion" in m]) == 1
+    assert logged[0].startswith("rgb camera_info has plumb_bob distortion [0.1, -0.05")
