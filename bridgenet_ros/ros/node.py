@@ -206,11 +206,11 @@ class BridgeNetNode(Node):
         return RegistrationHook(source=tf_extrinsic_source(self))
 
     def _registration_label(self) -> str:
-        if not self.config.register_depth:
-            return "off"
-        if self.registration is None:
-            return "injected"
-        return "depth_to_rgb" if self.registration.extrinsic is not None else "from TF"
+        """How depth is registered, for the start-up line."""
+        if self.registration is not None:
+            source = "depth_to_rgb" if self.registration.extrinsic is not None else "TF"
+            return f"on (extrinsic from {source})"
+        return "off" if self.stream.registrar is None else "on (injected registrar)"
 
     def _on_rgb_info(self, msg: CameraInfo) -> None:
         self.stream.set_camera_info(msg)

@@ -118,7 +118,7 @@ def test_deployment_graph_gets_a_graph_pipeline(tmp_path: Path) -> None:
     assert stream.config.sync_slop == config.sync_slop and stream.pairer.slop_s == config.sync_slop
     stream.configure(config.replace(sync_slop=0.2))
     assert stream.pairer.slop_s == pytest.approx(0.2)
-    pipeline.close()
+    pipeline.backend.close()
     with pytest.raises(ConfigError, match="deployment graph that does not fit"):
         build_pipeline(NodeConfig(model_path=str(graph), backend="onnxruntime", max_depth=5.0))
     with pytest.raises(ConfigError, match="cannot run a deployment graph"):

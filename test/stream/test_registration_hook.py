@@ -103,12 +103,14 @@ def test_unregistered_depth_is_counted_and_warned(
     for k in range(3):
         stamp = T0 + k * 100_000_000
         stream.offer(RGB, _image(rgb, "rgb8", stamp))
-        assert stream.process(stream.offer(DEPTH, _image(depth, "16UC1", stamp))) is not None
+        frame = stream.offer(DEPTH, _image(depth, "16UC1", stamp))
+        assert frame is not None and stream.process(frame) is not None
     assert stream.stats()["depth_not_registered"] == (3 if differs else 0)
     assert len([w for w in warnings if "depth_not_registered" in w]) == (1 if differs else 0)
     if differs:
         assert "field of view" in warnings[0] and "register_depth: true" in warnings[0]
     stream.registrar = lambda depth_m, info: depth_m  # registration on: no check
     stream.offer(RGB, _image(rgb, "rgb8", T0 + 10**9))
-    stream.process(stream.offer(DEPTH, _image(depth, "16UC1", T0 + 10**9)))
+    frame = stream.offer(DEPTH, _image(depth, "16UC1", T0 + 10**9))
+    assert frame is not None and stream.process(frame) is not None
     assert stream.stats()["depth_not_registered"] == (3 if differs else 0)
