@@ -23,7 +23,6 @@ from bridgenet_ros.runtime.backends.factory import BACKEND_NAMES
 from bridgenet_ros.stream.extrinsic import Extrinsic
 
 __all__ = [
-    "BACKENDS",
     "DEFAULT_MODEL_NAME",
     "INPUT_RELIABILITIES",
     "OUTPUT_RESOLUTIONS",
@@ -37,8 +36,6 @@ __all__ = [
     "resolve_model_path",
 ]
 
-#: the backend names (one definition: :data:`bridgenet_ros.runtime.backends.BACKEND_NAMES`)
-BACKENDS: tuple[str, ...] = BACKEND_NAMES
 PRECISIONS: tuple[str, ...] = ("fp32", "fp16")
 OUTPUT_RESOLUTIONS: tuple[str, ...] = ("rgb", "model")
 #: input QoS reliability modes (bridgenet_ros.ros.qos explains auto)
@@ -86,7 +83,7 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
         str,
         "inference backend; auto picks tensorrt > onnxruntime > torch",
         read_only=True,
-        choices=BACKENDS,
+        choices=BACKEND_NAMES,
     ),
     ParameterSpec(
         "precision",

@@ -77,11 +77,12 @@ def test_depth_to_rgb_is_a_flat_extrinsic() -> None:
     assert NodeConfig(register_depth=True, depth_to_rgb_from_tf=True).extrinsic() is None
 
 
-def test_backend_names_have_one_definition() -> None:
+def test_backend_choices_are_the_runtime_backend_names() -> None:
     from bridgenet_ros.runtime.backends import BACKEND_NAMES
-    from bridgenet_ros.stream.params import BACKENDS
+    from bridgenet_ros.stream import params
 
-    assert BACKENDS is BACKEND_NAMES
+    assert not hasattr(params, "BACKENDS")  # one definition: runtime.backends.BACKEND_NAMES
+    assert next(s for s in PARAMETERS if s.name == "backend").choices is BACKEND_NAMES
 
 
 def test_unknown_names_are_rejected() -> None:
