@@ -53,6 +53,11 @@ def generate_launch_description() -> LaunchDescription:
             default_value="/camera/camera/depth/image_rect_raw",
             description="low-resolution depth input (16UC1 mm or 32FC1 m)",
         ),
+        DeclareLaunchArgument(
+            "depth_camera_info_topic",
+            default_value="/camera/camera/depth/camera_info",
+            description="depth camera_info input (registration, unaligned-depth check)",
+        ),
         DeclareLaunchArgument("use_rviz", default_value="false", description="start rviz2"),
         DeclareLaunchArgument(
             "log_level", default_value="info", description="debug | info | warn | error"
@@ -79,6 +84,7 @@ def generate_launch_description() -> LaunchDescription:
             ("rgb/image", LaunchConfiguration("rgb_topic")),
             ("rgb/camera_info", LaunchConfiguration("camera_info_topic")),
             ("depth/image", LaunchConfiguration("depth_topic")),
+            ("depth/camera_info", LaunchConfiguration("depth_camera_info_topic")),
         ],
         arguments=["--ros-args", "--log-level", LaunchConfiguration("log_level")],
     )

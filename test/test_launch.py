@@ -79,12 +79,14 @@ def test_declared_arguments_and_realsense_defaults(tree: ast.Module) -> None:
         "rgb_topic",
         "camera_info_topic",
         "depth_topic",
+        "depth_camera_info_topic",
         "use_rviz",
         "log_level",
     }
     assert declared["rgb_topic"] == "/camera/camera/color/image_raw"
     assert declared["camera_info_topic"] == "/camera/camera/color/camera_info"
     assert declared["depth_topic"] == "/camera/camera/depth/image_rect_raw"
+    assert declared["depth_camera_info_topic"] == "/camera/camera/depth/camera_info"
     assert declared["backend"] == "auto" and declared["use_rviz"] == "false"
     assert declared["log_level"] == "info"
     # the params file and model default to the installed share folder
@@ -123,6 +125,7 @@ def test_node_action_package_executable_params_and_remappings(tree: ast.Module) 
         "rgb/image": "rgb_topic",
         "rgb/camera_info": "camera_info_topic",
         "depth/image": "depth_topic",
+        "depth/camera_info": "depth_camera_info_topic",
     }
     arguments = ast.unparse(_kwarg(node, "arguments"))
     assert "--log-level" in arguments and "log_level" in arguments
@@ -145,13 +148,21 @@ def test_executable_is_a_console_script() -> None:
 
 
 def test_params_yaml_declares_every_parameter_validly() -> None:
-    data = yaml.safe_load(PARAMS_YAML.read_text())
-    params = data["/**"]["ros__parameters"]
-    assert set(params) == {spec.name for spec in PARAMETERS}
+    text = PARAMS_YAML.read_text()
+    params = yaml.safe_load(text)["/**"]["ros__parameters"]
+    # an empty list has no element type in a ROS params file: depth_to_rgb (default empty)
+    # appears as a commented example, which must itself be a valid value
+    assert set(params) == {spec.name for spec in PARAMETERS} - {"depth_to_rgb"}
     for spec in PARAMETERS:  # ROS types are strict: 0 is not a double
-        assert type(params[spec.name]) is spec.kind, spec.name
+        if spec.name in params:
+            assert type(params[spec.name]) is spec.kind, spec.name
     config = NodeConfig(**params)
     assert config.backend == "auto" and config.model_path == ""
+    assert not config.register_depth and not config.depth_to_rgb_from_tf
+    example = next(line for line in text.splitlines() if "# depth_to_rgb:" in line)
+    value = yaml.safe_load(example.split("depth_to_rgb:")[1].split("#")[0])
+    assert all(isinstance(v, float) for v in value)  # a double array, as declared
+    assert NodeConfig(register_depth=True, depth_to_rgb=value).extrinsic() is not None
 
 
 def test_rviz_shows_rgb_input_sr_and_mde_depth() -> None:

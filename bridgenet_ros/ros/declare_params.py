@@ -22,7 +22,9 @@ def descriptor_for(spec: ParameterSpec) -> Any:
 
     Floating-point parameters are dynamically typed so ``-p sync_slop:=0`` (an integer on the
     command line) is accepted; :func:`declare_parameters` stores it back as a double and
-    :class:`NodeConfig` checks type and range of every value anyway.
+    :class:`NodeConfig` checks type and range of every value anyway. ``list`` parameters are
+    double arrays, dynamically typed for the same reason (``[0, 0, 0, 0, 0, 0, 1]`` is an
+    integer array to ROS) and because their empty default has no element type.
     """
     from rcl_interfaces.msg import (
         FloatingPointRange,
@@ -36,14 +38,17 @@ def descriptor_for(spec: ParameterSpec) -> Any:
         int: ParameterType.PARAMETER_INTEGER,
         float: ParameterType.PARAMETER_DOUBLE,
         bool: ParameterType.PARAMETER_BOOL,
+        list: ParameterType.PARAMETER_DOUBLE_ARRAY,
     }
     descriptor = ParameterDescriptor(
         name=spec.name,
         type=types[spec.kind],
         description=spec.description,
         read_only=spec.read_only,
-        dynamic_typing=spec.kind is float,
+        dynamic_typing=spec.kind in (float, list),
     )
+    if spec.lengths:
+        descriptor.additional_constraints = f"{' or '.join(str(n) for n in spec.lengths)} numbers"
     if spec.choices:
         descriptor.additional_constraints = f"one of {', '.join(spec.choices)}"
     if spec.kind is int and spec.low is not None and spec.high is not None:
@@ -86,6 +91,9 @@ def declare_parameters(node: Any) -> NodeConfig:
         except ParameterException as err:
             raise ConfigError(f"parameter {spec.name}: {err}") from err
         values[spec.name] = parameter.value
+        value = parameter.value
+        if spec.kind is list and hasattr(value, "__len__") and not isinstance(value, (str, bytes)):
+            values[spec.name] = list(value)  # array.array (double arrays) -> list
     config = config_from_mapping(values)
     as_double = [
         Parameter(spec.name, value=float(values[spec.name]))

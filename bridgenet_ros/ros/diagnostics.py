@@ -1,5 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
-"""A small diagnostics updater (diagnostic_updater is not installable here).
+"""A small diagnostics updater, so the node needs only ``diagnostic_msgs``.
+
+``diagnostic_updater`` has no Python release outside a ROS installation (no PyPI wheel), and the
+node also runs with rclpy from pip; this module covers what the node needs of it.
 
 The node keeps :class:`RateMeter` and :class:`WindowStats` counters, :func:`summarize` turns them
 into a level, a message and key/value pairs (pure Python, testable without ROS), and

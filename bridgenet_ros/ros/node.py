@@ -5,7 +5,7 @@ Topics (relative, so namespaces and remapping work):
 
 - in: ``rgb/image`` (rgb8, bgr8, rgba8, bgra8, mono8), ``depth/image`` (16UC1 or mono16
   millimetres, 0 invalid; 32FC1 metres, NaN/0 invalid), ``rgb/camera_info`` and
-  ``depth/camera_info`` (optional, latest cached; the depth one feeds the registration hook);
+  ``depth/camera_info`` (optional, latest cached; both needed by ``register_depth``);
   KEEP_LAST 5, reliability matched to the publishers (``input_reliability``, see
   :mod:`bridgenet_ros.ros.qos`), overridable through the ``qos_overrides.*`` parameters.
 - out: ``depth_sr/image`` (32FC1 metres, NaN invalid, the RGB header), ``depth_sr/camera_info``
@@ -19,6 +19,13 @@ parameters). Threads: the executor runs the subscription callbacks, which only c
 dedicated inference thread through a single-slot keep-latest buffer
 (:class:`~bridgenet_ros.ros.inference_worker.InferenceWorker`), which calls
 :meth:`FrameStream.process` (decode, registration hook, pipeline, encode) and publishes.
+
+Registration (``register_depth``): a
+:class:`~bridgenet_ros.stream.registration_hook.RegistrationHook` on :attr:`FrameStream.registrar`
+reprojects the LR depth into the colour camera once ``rgb/camera_info`` and the extrinsic
+(``depth_to_rgb``, or TF between the images' frame ids with ``depth_to_rgb_from_tf``) are known;
+until then frames are counted as ``registration_failed`` and dropped. Without it, depth and RGB
+camera_infos of different cameras are counted as ``depth_not_registered`` and warned about.
 
 Diagnostics report the node latency (receipt of the completing message → publish, monotonic
 clock) apart from the stamp age (node clock now − header stamp: meaningful only when the
@@ -47,6 +54,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rclpy.qos_overriding_options import QoSOverridingOptions
 from sensor_msgs.msg import CameraInfo, Image
 
+from bridgenet_ros.blas import limit_blas_threads
 from bridgenet_ros.errors import BridgenetError, ConfigError
 from bridgenet_ros.ros.declare_params import declare_parameters
 from bridgenet_ros.ros.diagnostics import (
@@ -57,8 +65,8 @@ from bridgenet_ros.ros.diagnostics import (
 )
 from bridgenet_ros.ros.inference_worker import InferenceWorker
 from bridgenet_ros.ros.qos import InputSubscriptions
+from bridgenet_ros.runtime.backends.graph_runner import Pipeline
 from bridgenet_ros.runtime.camera import CameraIntrinsics
-from bridgenet_ros.runtime.pipeline import DepthSRPipeline
 from bridgenet_ros.stream.codec import ImageFields
 from bridgenet_ros.stream.frame_stream import (
     DEPTH,
@@ -71,6 +79,8 @@ from bridgenet_ros.stream.frame_stream import (
 )
 from bridgenet_ros.stream.params import NodeConfig
 from bridgenet_ros.stream.pipeline_factory import build_pipeline
+from bridgenet_ros.stream.registration import distortion_warning
+from bridgenet_ros.stream.registration_hook import RegistrationHook
 
 __all__ = ["BridgeNetNode", "build_pipeline", "main"]
 
@@ -83,11 +93,12 @@ class BridgeNetNode(Node):
     """Depth super-resolution node (see the module docstring for topics and threads).
 
     Args:
-        pipeline: an already built pipeline (tests, benchmarks); by default it is built from the
-            parameters by :func:`build_pipeline`.
+        pipeline: an already built pipeline (numpy or deployment graph; tests, benchmarks); by
+            default it is built from the parameters by :func:`build_pipeline`.
         registrar: the registration hook of :class:`FrameStream` (LR depth in metres and the
-            depth intrinsics in, depth on the colour camera out); ``None``: depth is used as
-            received (already registered).
+            depth intrinsics in, depth on the colour camera out); ``None``: built from the
+            ``register_depth`` parameters (:meth:`_registration_hook`), or depth is used as
+            received (already registered) when ``register_depth`` is false.
         node_name: the node name.
         **kwargs: passed to ``rclpy.node.Node`` (``parameter_overrides``, ``namespace``,
             ``context``...).
@@ -100,7 +111,7 @@ class BridgeNetNode(Node):
     def __init__(
         self,
         *,
-        pipeline: DepthSRPipeline | None = None,
+        pipeline: Pipeline | None = None,
         registrar: Registrar | None = None,
         node_name: str = NODE_NAME,
         **kwargs: Any,
@@ -121,9 +132,13 @@ class BridgeNetNode(Node):
                 "depth_mde/* will not be published"
             )
 
+        self.registration: RegistrationHook | None = None
+        if registrar is None and self.config.register_depth:
+            registrar = self.registration = self._registration_hook()
         self.stream = FrameStream(
             pipeline, self.config, registrar=registrar, warn=self.get_logger().warning
         )
+        self._distortion_checked: set[str] = set()
         self.rgb_rate = RateMeter()
         self.depth_rate = RateMeter()
         self.output_rate = RateMeter()
@@ -141,8 +156,8 @@ class BridgeNetNode(Node):
         self.input_qos = InputSubscriptions(self, self.config.input_reliability)
         self.input_qos.add(Image, "rgb/image", self._on_rgb)
         self.input_qos.add(Image, "depth/image", self._on_depth)
-        self.input_qos.add(CameraInfo, "rgb/camera_info", self.stream.set_camera_info)
-        self.input_qos.add(CameraInfo, "depth/camera_info", self.stream.set_depth_camera_info)
+        self.input_qos.add(CameraInfo, "rgb/camera_info", self._on_rgb_info)
+        self.input_qos.add(CameraInfo, "depth/camera_info", self._on_depth_info)
         overrides = QoSOverridingOptions.with_default_policies()
         self._pub_sr = self.create_publisher(
             Image, "depth_sr/image", OUTPUT_QOS, qos_overriding_options=overrides
@@ -172,8 +187,49 @@ class BridgeNetNode(Node):
         self.get_logger().info(
             f"bridgenet ready: backend {self.backend_name}, model {self.model_label}, "
             f"output {self.config.output_resolution}, slop {self.config.sync_slop} s, "
-            f"inputs {self.input_qos.describe()}"
+            f"registration {self._registration_label()}, inputs {self.input_qos.describe()}"
         )
+
+    # ----------------------------------------------------------------------- registration
+
+    def _registration_hook(self) -> RegistrationHook:
+        """The registration hook of ``register_depth`` (extrinsic from the parameter or TF).
+
+        Raises:
+            ConfigError: ``depth_to_rgb_from_tf`` is true and ``tf2_ros`` does not import.
+        """
+        extrinsic = self.config.extrinsic()
+        if extrinsic is not None:
+            return RegistrationHook(extrinsic=extrinsic)
+        from bridgenet_ros.ros.tf_extrinsic import tf_extrinsic_source
+
+        return RegistrationHook(source=tf_extrinsic_source(self))
+
+    def _registration_label(self) -> str:
+        """How depth is registered, for the start-up line."""
+        if self.registration is not None:
+            source = "depth_to_rgb" if self.registration.extrinsic is not None else "TF"
+            return f"on (extrinsic from {source})"
+        return "off" if self.stream.registrar is None else "on (injected registrar)"
+
+    def _on_rgb_info(self, msg: CameraInfo) -> None:
+        self.stream.set_camera_info(msg)
+        if self.registration is not None:
+            self.registration.set_rgb_camera_info(msg)
+        self._check_distortion("rgb", msg)
+
+    def _on_depth_info(self, msg: CameraInfo) -> None:
+        self.stream.set_depth_camera_info(msg)
+        self._check_distortion("depth", msg)
+
+    def _check_distortion(self, which: str, msg: CameraInfo) -> None:
+        """With registration on, warn once per camera about lens distortion it ignores."""
+        if self.stream.registrar is None or which in self._distortion_checked:
+            return
+        self._distortion_checked.add(which)
+        warning = distortion_warning(msg.distortion_model, msg.d, which)
+        if warning is not None:
+            self.get_logger().warning(warning)
 
     # ----------------------------------------------------------------- executor-side callbacks
 
@@ -186,8 +242,13 @@ class BridgeNetNode(Node):
         self._submit(self.stream.offer(DEPTH, msg))
 
     def _submit(self, frame: PairedFrame | None) -> None:
-        if frame is not None:
-            self._worker.submit(frame)
+        if frame is None:
+            return
+        if self.registration is not None:  # the TF lookup needs the pair's frame ids
+            self.registration.set_frame_ids(
+                frame.rgb.msg.header.frame_id, frame.depth.msg.header.frame_id
+            )
+        self._worker.submit(frame)
 
     # ------------------------------------------------------------------ inference thread
 
@@ -325,7 +386,10 @@ class BridgeNetNode(Node):
             return SetParametersResult(
                 successful=False, reason="publish_mde: the model has no MDE head (dsr_only)"
             )
-        self.stream.configure(config)  # pairing, size limit, depth limits (atomic swap)
+        try:  # pairing, size limit, depth limits (atomic swap)
+            self.stream.configure(config)
+        except ConfigError as err:  # a deployment graph has its depth limits baked in
+            return SetParametersResult(successful=False, reason=str(err))
         if config.diagnostics_period != self.config.diagnostics_period:
             self._diag_timer.timer_period_ns = int(config.diagnostics_period * 1e9)
             self._diag_timer.reset()
@@ -361,6 +425,10 @@ def main(args: Sequence[str] | None = None) -> int:
     """
     from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 
+    # A user's setting wins. numpy is loaded by this module's imports already, so OpenBLAS
+    # itself only follows a value set in the environment beforehand (the launch file sets it);
+    # the call keeps the variable set for anything started or loaded from here on.
+    limit_blas_threads()
     in_main = threading.current_thread() is threading.main_thread()
     if in_main:
         signal.signal(signal.SIGINT, _Interrupts())

@@ -2,8 +2,9 @@
 """Input QoS that matches the publishers (the ``input_reliability`` parameter).
 
 A reliable subscription does not match a best-effort publisher; a best-effort subscription
-matches both, but between processes it loses most large images (a 640x480 rgb8 frame is 0.9 MB:
-60-90 % lost here). Camera drivers (realsense-ros, depthai-ros, zed) publish reliable by default,
+matches both, but between processes it can lose most large images (a 640x480 rgb8 frame is
+0.9 MB; 60-90 % were lost in the measurement of docs/performance.md, "Input transport").
+Camera drivers (realsense-ros, depthai-ros, zed) publish reliable by default,
 so the node should subscribe reliable to them and best effort only where a publisher is best
 effort. ``input_reliability``:
 

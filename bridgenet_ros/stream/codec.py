@@ -1,5 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
-"""numpy codec for ``sensor_msgs/Image`` (cv_bridge is not installable here).
+"""numpy codec for ``sensor_msgs/Image``, without ``cv_bridge`` or OpenCV.
+
+``cv_bridge`` comes only with a ROS installation (no PyPI wheel) and is not needed: the node runs
+with rclpy from pip too, and the offline bench without ROS.
 
 Works on duck-typed messages: anything with ``height``, ``width``, ``encoding``,
 ``is_bigendian``, ``step`` and ``data`` (rclpy messages, whose ``data`` is an ``array.array``,

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """The depth -> colour camera extrinsic: from a parameter, or from TF where ``tf2_ros`` imports.
 
-Parameter form (``depth_to_rgb``): ``{translation: [x, y, z], rotation_xyzw: [qx, qy, qz, qw]}``
-in metres, or the flat list ``[x, y, z, qx, qy, qz, qw]`` (``static_transform_publisher``'s
-order); it is the transform that maps points from the depth camera's optical frame into the colour
+The node's ``depth_to_rgb`` parameter is the flat double array ``[x, y, z, qx, qy, qz, qw]``
+(metres, unit quaternion; ``static_transform_publisher``'s order); :meth:`Extrinsic.from_mapping`
+also takes ``{translation: [x, y, z], rotation_xyzw: [qx, qy, qz, qw]}`` (YAML configs, Python).
+It is the transform that maps points from the depth camera's optical frame into the colour
 camera's optical frame, i.e. what ``ros2 run tf2_ros tf2_echo <rgb_optical_frame>
 <depth_optical_frame>`` prints. From TF, :class:`TfExtrinsicSource` looks that transform up with
 ``tf2_ros.Buffer.lookup_transform(target_frame=rgb frame, source_frame=depth frame, time)``; the

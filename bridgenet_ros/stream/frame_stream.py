@@ -8,8 +8,12 @@
    (:class:`~bridgenet_ros.stream.pairing.ApproximateTimePairer`); returns a
    :class:`PairedFrame` when a pair completes.
 2. :meth:`FrameStream.process`: decode → optional registration hook (:attr:`registrar`, applied
-   to the LR depth in metres) → :meth:`DepthSRPipeline.run` → encode the outputs as ``32FC1``
-   image fields, plus the RGB intrinsics scaled to the output grid.
+   to the LR depth in metres) → the pipeline's ``run`` (the numpy
+   :class:`~bridgenet_ros.runtime.pipeline.DepthSRPipeline` or a deployment graph's
+   :class:`~bridgenet_ros.runtime.graph_pipeline.GraphPipeline`) → encode the outputs as
+   ``32FC1`` image fields, plus the RGB intrinsics scaled to the output grid. Without a
+   registrar, depth and RGB camera_infos that describe different cameras are counted
+   (``depth_not_registered``) and warned about.
 
 Every drop or oddity is counted by reason in :attr:`FrameStream.counters` (the names are
 :data:`PROBLEMS`) and reported through ``warn`` at most once per :data:`WARN_PERIOD_S` per
@@ -25,13 +29,13 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 import numpy as np
 
 from bridgenet_ros.errors import BridgenetError, DataError, ShapeError
 from bridgenet_ros.runtime.camera import CameraIntrinsics
-from bridgenet_ros.runtime.pipeline import DepthSRPipeline, PipelineResult
+from bridgenet_ros.runtime.pipeline import PipelineResult
 from bridgenet_ros.stream.codec import (
     COLOR_ENCODINGS,
     DEPTH_ENCODINGS,
@@ -43,7 +47,11 @@ from bridgenet_ros.stream.codec import (
 )
 from bridgenet_ros.stream.pairing import ApproximateTimePairer
 from bridgenet_ros.stream.params import NodeConfig
+from bridgenet_ros.stream.registration import camera_infos_differ
 from bridgenet_ros.stream.stamps import stamp_to_ns
+
+if TYPE_CHECKING:
+    from bridgenet_ros.runtime.backends.graph_runner import Pipeline
 
 __all__ = [
     "DEPTH",
@@ -82,6 +90,7 @@ PROBLEMS = DROP_REASONS + (
     "missing_camera_info",
     "camera_info_mismatch",
     "zero_camera_info",
+    "depth_not_registered",
 )
 
 #: registration hook: ``(depth_lr_m (h, w) float32, depth intrinsics or None) -> depth (H', W')``
@@ -198,7 +207,7 @@ class FrameStream:
 
     def __init__(
         self,
-        pipeline: DepthSRPipeline,
+        pipeline: Pipeline,
         config: NodeConfig,
         *,
         registrar: Registrar | None = None,
@@ -216,6 +225,7 @@ class FrameStream:
         self._lock = threading.RLock()
         self.counters: Counter[str] = Counter({name: 0 for name in PROBLEMS})
         self._last_warn: dict[str, float] = {}
+        self._alignment: tuple[Any, str | None] | None = None  # (camera key, reason)
         self.camera_info: Any | None = None
         self.depth_camera_info: Any | None = None
         self.pairer: ApproximateTimePairer[StreamInput] = ApproximateTimePairer(
@@ -228,13 +238,18 @@ class FrameStream:
         """Apply run-time parameter changes (pairing, size limit, depth limits).
 
         ``pipeline.config`` is swapped atomically; a frame in flight keeps the one it read.
+        The pipeline goes first: when it refuses the depth limits (a deployment graph has them
+        baked in) nothing is changed.
+
+        Raises:
+            ConfigError: the pipeline refuses the new depth limits.
         """
-        with self._lock:
-            self.pairer.configure(config.sync_queue_size, config.sync_slop)
-            self.config = config
         self.pipeline.config = dataclasses.replace(
             self.pipeline.config, min_depth=config.min_depth, max_depth=config.max_depth
         )
+        with self._lock:
+            self.pairer.configure(config.sync_queue_size, config.sync_slop)
+            self.config = config
 
     # ------------------------------------------------------------------ problems
 
@@ -422,6 +437,8 @@ class FrameStream:
                 self.problem("registration_failed", f"cannot register the depth: {err}")
                 return None
             timings["register"] = (time.perf_counter() - t_reg) * 1e3
+        else:
+            self._check_alignment(frame)
         try:
             result = self.pipeline.run(rgb, depth_lr)
         except ShapeError as err:
@@ -443,6 +460,24 @@ class FrameStream:
         timings["encode"] = (time.perf_counter() - t_enc) * 1e3
         info = self._output_intrinsics(frame.camera_info, rgb.shape[:2])
         return FrameOutput(frame, rgb, depth_lr, result, sr, mde, info, timings)
+
+    def _check_alignment(self, frame: PairedFrame) -> None:
+        """Count ``depth_not_registered`` when the two camera_infos describe different cameras.
+
+        The comparison (:func:`~bridgenet_ros.stream.registration.camera_infos_differ`) runs
+        once per distinct pair of cameras; each frame of a differing pair is counted.
+        """
+        depth = intrinsics_of(frame.depth_camera_info)
+        rgb = intrinsics_of(frame.camera_info)
+        if depth is None or rgb is None:
+            return
+        key = tuple((c.width, c.height, c.k.tobytes(), c.p.tobytes()) for c in (depth, rgb))
+        cached = self._alignment
+        if cached is None or cached[0] != key:
+            cached = (key, camera_infos_differ(depth, rgb))
+            self._alignment = cached
+        if cached[1] is not None:
+            self.problem("depth_not_registered", cached[1])
 
     def _output_intrinsics(
         self, info: Any | None, rgb_hw: tuple[int, ...]

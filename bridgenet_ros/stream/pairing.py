@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """Approximate-time pairing of two message streams (RGB and depth).
 
-message_filters is not installable here, so this module implements the ApproximateTime policy
-the node and the offline bench share. It imports neither rclpy nor any ``*_msgs`` package.
+``message_filters`` comes only with a ROS installation (no PyPI wheel) and needs rclpy, so this
+module implements the ApproximateTime policy the node and the offline bench (no ROS) share. It
+imports neither rclpy nor any ``*_msgs`` package.
 
 Policy (that of message_filters' Python ``ApproximateTimeSynchronizer``, made deterministic):
 each stream keeps at most ``queue_size`` messages by stamp. When a message arrives, the message of

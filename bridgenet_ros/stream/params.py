@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from bridgenet_ros.errors import ConfigError
+from bridgenet_ros.runtime.backends.factory import BACKEND_NAMES
+from bridgenet_ros.stream.extrinsic import Extrinsic
 
 __all__ = [
-    "BACKENDS",
     "DEFAULT_MODEL_NAME",
     "INPUT_RELIABILITIES",
     "OUTPUT_RESOLUTIONS",
@@ -35,7 +36,6 @@ __all__ = [
     "resolve_model_path",
 ]
 
-BACKENDS: tuple[str, ...] = ("auto", "tensorrt", "onnxruntime", "torch")
 PRECISIONS: tuple[str, ...] = ("fp32", "fp16")
 OUTPUT_RESOLUTIONS: tuple[str, ...] = ("rgb", "model")
 #: input QoS reliability modes (bridgenet_ros.ros.qos explains auto)
@@ -51,11 +51,13 @@ class ParameterSpec:
 
     Attributes:
         name: parameter name (snake_case, also the ``NodeConfig`` field).
-        kind: ``str``, ``int``, ``float`` or ``bool``.
+        kind: ``str``, ``int``, ``float``, ``bool`` or ``list`` (a list of numbers, declared as
+            a ROS double array; :class:`NodeConfig` stores it as a tuple of floats).
         description: one line for the descriptor and the docs.
         read_only: needs a rebuild of the model/engine, so it is fixed after start-up.
         low: inclusive lower bound (numbers only).
         high: inclusive upper bound (numbers only).
+        lengths: allowed list lengths (``list`` only).
         choices: allowed values (strings only).
     """
 
@@ -66,6 +68,7 @@ class ParameterSpec:
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] = ()
+    lengths: tuple[int, ...] = ()
 
 
 PARAMETERS: tuple[ParameterSpec, ...] = (
@@ -80,7 +83,7 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
         str,
         "inference backend; auto picks tensorrt > onnxruntime > torch",
         read_only=True,
-        choices=BACKENDS,
+        choices=BACKEND_NAMES,
     ),
     ParameterSpec(
         "precision",
@@ -186,6 +189,27 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
         low=1,
         high=100_000_000,
     ),
+    ParameterSpec(
+        "register_depth",
+        bool,
+        "reproject the depth into the RGB camera before super-resolution (needs "
+        "depth/camera_info and depth_to_rgb or depth_to_rgb_from_tf)",
+        read_only=True,
+    ),
+    ParameterSpec(
+        "depth_to_rgb",
+        list,
+        "depth optical frame -> RGB optical frame as [x, y, z, qx, qy, qz, qw] (metres, unit "
+        "quaternion; what `tf2_echo <rgb_frame> <depth_frame>` prints); empty = not set",
+        read_only=True,
+        lengths=(0, 7),
+    ),
+    ParameterSpec(
+        "depth_to_rgb_from_tf",
+        bool,
+        "look depth_to_rgb up in TF between the images' frame ids (needs tf2_ros)",
+        read_only=True,
+    ),
 )
 
 _SPECS: dict[str, ParameterSpec] = {spec.name: spec for spec in PARAMETERS}
@@ -218,6 +242,9 @@ class NodeConfig:
     # 4K UHD: the largest frame common RGB-D drivers publish. 4096x4096 let one bad message
     # stall the node ~30 s and take ~6 GB (issue 13); 12 MP sensors must raise it explicitly.
     max_input_pixels: int = 3840 * 2160
+    register_depth: bool = False
+    depth_to_rgb: tuple[float, ...] = ()
+    depth_to_rgb_from_tf: bool = False
 
     def __post_init__(self) -> None:
         for spec in PARAMETERS:
@@ -227,6 +254,13 @@ class NodeConfig:
                 raise ConfigError(f"parameter {spec.name}={value!r}: {problem}")
             if spec.kind is float:
                 object.__setattr__(self, spec.name, float(value))
+            elif spec.kind is list:
+                object.__setattr__(self, spec.name, tuple(float(v) for v in value))
+        self._check_ranges()
+        self._check_registration()
+
+    def _check_ranges(self) -> None:
+        """Checks across fields: depth limits, model size, model file suffix."""
         if self.min_depth >= self.max_depth:
             raise ConfigError(
                 f"parameter min_depth={self.min_depth!r} must be below "
@@ -243,6 +277,35 @@ class NodeConfig:
                 f"{' / '.join(MODEL_SUFFIXES)}"
             )
 
+    def _check_registration(self) -> None:
+        """Exactly one extrinsic source with ``register_depth``; the extrinsic must parse."""
+        if self.depth_to_rgb:
+            try:
+                Extrinsic.from_mapping(list(self.depth_to_rgb))
+            except ConfigError as err:
+                raise ConfigError(
+                    f"parameter depth_to_rgb={list(self.depth_to_rgb)!r}: {err}; expected "
+                    "[x, y, z, qx, qy, qz, qw] in metres with a unit quaternion"
+                ) from err
+        if not self.register_depth:
+            return
+        if self.depth_to_rgb and self.depth_to_rgb_from_tf:
+            raise ConfigError(
+                "register_depth: give the extrinsic once: depth_to_rgb is set and "
+                "depth_to_rgb_from_tf is true; empty depth_to_rgb or set depth_to_rgb_from_tf "
+                "false"
+            )
+        if not self.depth_to_rgb and not self.depth_to_rgb_from_tf:
+            raise ConfigError(
+                "register_depth is true but no extrinsic is given: set depth_to_rgb to "
+                "[x, y, z, qx, qy, qz, qw] (depth optical frame -> RGB optical frame, metres) or "
+                "depth_to_rgb_from_tf: true"
+            )
+
+    def extrinsic(self) -> Extrinsic | None:
+        """The ``depth_to_rgb`` parameter as an :class:`Extrinsic`, ``None`` when empty."""
+        return Extrinsic.from_mapping(list(self.depth_to_rgb)) if self.depth_to_rgb else None
+
     def replace(self, **changes: Any) -> NodeConfig:
         """Return a validated copy with ``changes`` applied."""
         unknown = sorted(set(changes) - set(_SPECS))
@@ -253,8 +316,8 @@ class NodeConfig:
 
 def check_value(spec: ParameterSpec, value: Any) -> str:
     """Return why ``value`` is not acceptable for ``spec``, or an empty string."""
-    if spec.kind is bool:
-        return "" if isinstance(value, bool) else "expected true or false"
+    if spec.kind in _KIND_CHECKS:
+        return _KIND_CHECKS[spec.kind](spec, value)
     if spec.kind is int:
         if isinstance(value, bool) or not isinstance(value, int):
             return "expected an integer"
@@ -274,6 +337,27 @@ def check_value(spec: ParameterSpec, value: Any) -> str:
     if spec.high is not None and value > spec.high:
         return f"must be <= {spec.high}"
     return ""
+
+
+def _check_list(spec: ParameterSpec, value: Any) -> str:
+    """Why ``value`` is not a list of finite numbers of an allowed length, or ``""``."""
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
+        return "expected a list of numbers"
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in value):
+        return "expected a list of numbers"
+    if not all(math.isfinite(v) for v in value):
+        return "expected finite numbers"
+    if spec.lengths and len(value) not in spec.lengths:
+        return f"expected {' or '.join(str(n) for n in spec.lengths)} numbers, got {len(value)}"
+    return ""
+
+
+def _check_bool(spec: ParameterSpec, value: Any) -> str:
+    """Why ``value`` is not a bool, or ``""``."""
+    return "" if isinstance(value, bool) else "expected true or false"
+
+
+_KIND_CHECKS = {bool: _check_bool, list: _check_list}
 
 
 def config_from_mapping(values: Mapping[str, Any]) -> NodeConfig:

@@ -1,9 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
 """Build the runtime pipeline a :class:`~bridgenet_ros.stream.params.NodeConfig` describes.
 
-The one place that turns node parameters into a backend + :class:`DepthSRPipeline`. The node
-and the offline bench both call :func:`build_pipeline`, so a bench figure is measured on exactly
-what the node runs. Imports neither rclpy nor any message package.
+The one place that turns node parameters into a runtime pipeline, through
+:func:`~bridgenet_ros.runtime.backends.graph_runner.build_runtime_pipeline`: a deployment graph
+(``bridgenet export --pipeline``) gets a
+:class:`~bridgenet_ros.runtime.graph_pipeline.GraphPipeline` (the whole per-frame path on the
+backend), any other model the numpy :class:`~bridgenet_ros.runtime.pipeline.DepthSRPipeline`
+over a backend. The node and the offline bench both call :func:`build_pipeline`, so a bench
+figure is measured on exactly what the node runs. Imports neither rclpy nor any message package.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
-from bridgenet_ros.errors import BridgenetError
+from bridgenet_ros.errors import ConfigError
+from bridgenet_ros.runtime.backends.graph_runner import Pipeline, build_runtime_pipeline
 from bridgenet_ros.runtime.config import RuntimeConfig
-from bridgenet_ros.runtime.pipeline import DepthSRPipeline
+from bridgenet_ros.runtime.graph_pipeline import graph_settings_of
 from bridgenet_ros.stream.params import NodeConfig, resolve_model_path
 
 __all__ = ["backend_options", "build_pipeline"]
@@ -44,31 +49,34 @@ def backend_options(config: NodeConfig, chosen: str | None = None) -> dict[str, 
     return options
 
 
-def build_pipeline(config: NodeConfig) -> tuple[DepthSRPipeline, Path, str]:
+def build_pipeline(config: NodeConfig) -> tuple[Pipeline, Path, str]:
     """Load the model and build the runtime pipeline for ``config``.
+
+    A deployment graph runs on ``backend`` ``auto`` (decided by the graph runner factory),
+    ``onnxruntime`` or ``tensorrt``; its depth limits are baked in, so ``min_depth`` /
+    ``max_depth`` must equal the graph's (and cannot be changed at run time).
 
     Returns:
         ``(pipeline, model_path, auto_reason)``: ``model_path`` is the file loaded (with
         ``auto``, possibly the ``.onnx``/``.engine`` sibling of the configured one);
         ``auto_reason`` says why ``backend: auto`` chose its backend (empty for an explicit
-        backend).
+        backend or a deployment graph).
 
     Raises:
-        ConfigError: the model file is missing or does not suit the backend.
+        ConfigError: the model file is missing, does not suit the backend, or is a deployment
+            graph whose baked settings contradict the parameters.
         BridgenetError: the backend cannot load it (``BackendError``, ``CheckpointError``).
     """
     from bridgenet_ros.runtime.backends import factory
 
     path = resolve_model_path(config)
-    if config.backend == "auto":
+    name, reason = config.backend, ""
+    if config.backend == "auto" and graph_settings_of(path) is None:
         choice = factory.choose_auto(path)  # decided once, here
         options = {**choice.options, **backend_options(config, choice.name)}
-        path = choice.model_path
-        backend = factory.create_backend(choice.name, path, **options)
-        reason = choice.reason
+        name, path, reason = choice.name, choice.model_path, choice.reason
     else:
-        backend = factory.create_backend(config.backend, path, **backend_options(config))
-        reason = ""
+        options = backend_options(config)
     runtime = RuntimeConfig(
         model_height=config.model_height or None,
         model_width=config.model_width or None,
@@ -77,8 +85,11 @@ def build_pipeline(config: NodeConfig) -> tuple[DepthSRPipeline, Path, str]:
         max_depth=config.max_depth,
     )
     try:
-        pipeline = DepthSRPipeline(backend, runtime)
-    except BridgenetError:
-        backend.close()
-        raise
+        pipeline = build_runtime_pipeline(name, path, runtime, **options)
+    except ConfigError as err:
+        if graph_settings_of(path) is None:
+            raise
+        raise ConfigError(
+            f"model_path {path} is a deployment graph that does not fit the parameters: {err}"
+        ) from err
     return pipeline, path, reason

@@ -42,6 +42,17 @@ def test_defaults_are_valid_and_cover_every_parameter() -> None:
         ({"model_path": "model.tflite"}, r"\.onnx"),
         ({"publish_mde": "yes"}, "true or false"),
         ({"max_input_pixels": 0}, "max_input_pixels"),
+        ({"register_depth": True}, "no extrinsic is given"),
+        ({"register_depth": 1}, "true or false"),
+        ({"depth_to_rgb": [0.0, 0.1, 0.2]}, r"depth_to_rgb=\[0.0, 0.1, 0.2\]: expected 0 or 7"),
+        ({"depth_to_rgb": "0 0 0 0 0 0 1"}, "list of numbers"),
+        ({"depth_to_rgb": [0, 0, 0, 0, 0, 0, float("nan")]}, "finite"),
+        ({"depth_to_rgb": [0, 0, 0, 0.5, 0.5, 0, 0]}, "unit quaternion"),
+        ({"depth_to_rgb": [50, 0, 0, 0, 0, 0, 1]}, "give it in metres"),
+        (
+            {"register_depth": True, "depth_to_rgb_from_tf": True, "depth_to_rgb": [0] * 6 + [1]},
+            "give the extrinsic once",
+        ),
     ],
 )
 def test_invalid_values_name_field_and_value(changes: dict[str, object], message: str) -> None:
@@ -54,6 +65,24 @@ def test_valid_changes_and_int_to_float() -> None:
         sync_slop=0, model_height=480, model_width=640, model_path="x.engine"
     )
     assert isinstance(config.sync_slop, float) and config.model_width == 640
+
+
+def test_depth_to_rgb_is_a_flat_extrinsic() -> None:
+    config = NodeConfig(register_depth=True, depth_to_rgb=[0.05, 0, 0, 0, 0, 0, 1])
+    assert config.depth_to_rgb == (0.05, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0)  # ints -> floats, tuple
+    extrinsic = config.extrinsic()
+    assert extrinsic is not None
+    assert extrinsic.translation.tolist() == [0.05, 0.0, 0.0]
+    assert NodeConfig().extrinsic() is None
+    assert NodeConfig(register_depth=True, depth_to_rgb_from_tf=True).extrinsic() is None
+
+
+def test_backend_choices_are_the_runtime_backend_names() -> None:
+    from bridgenet_ros.runtime.backends import BACKEND_NAMES
+    from bridgenet_ros.stream import params
+
+    assert not hasattr(params, "BACKENDS")  # one definition: runtime.backends.BACKEND_NAMES
+    assert next(s for s in PARAMETERS if s.name == "backend").choices is BACKEND_NAMES
 
 
 def test_unknown_names_are_rejected() -> None:
@@ -75,6 +104,9 @@ def test_read_only_split() -> None:
         "model_width",
         "output_resolution",
         "input_reliability",
+        "register_depth",
+        "depth_to_rgb",
+        "depth_to_rgb_from_tf",
     }
 
 

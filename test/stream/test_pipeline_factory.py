@@ -86,3 +86,40 @@ def test_auto_is_decided_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         assert len(calls) == 1  # running frames decides nothing again
     finally:
         pipeline.backend.close()
+
+
+def test_deployment_graph_gets_a_graph_pipeline(tmp_path: Path) -> None:
+    """The node/bench factory dispatches a ``bridgenet export --pipeline`` graph to GraphPipeline.
+
+    Its depth limits are baked in: other start-up limits are a ConfigError naming the graph,
+    and the stream refuses a run-time change without changing anything.
+    """
+    pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
+    import torch
+
+    from bridgenet_ros.export.pipeline_export import export_pipeline_onnx
+    from bridgenet_ros.model import create_model
+    from bridgenet_ros.runtime.graph_pipeline import GraphPipeline, GraphSettings
+    from bridgenet_ros.stream.frame_stream import FrameStream
+
+    torch.manual_seed(0)
+    graph = tmp_path / "graph.onnx"
+    settings = GraphSettings(min_depth=0.1, max_depth=10.0)
+    export_pipeline_onnx(create_model("test").eval(), graph, settings, check=False)
+    for backend in ("auto", "onnxruntime"):
+        config = NodeConfig(model_path=str(graph), backend=backend)
+        pipeline, path, reason = build_pipeline(config)
+        assert isinstance(pipeline, GraphPipeline) and path == graph and reason == ""
+        out = pipeline.run(np.zeros((48, 64, 3), np.uint8), np.full((12, 16), 2.0, np.float32))
+        assert out.depth_sr.shape == (48, 64)
+    stream = FrameStream(pipeline, config)
+    with pytest.raises(ConfigError, match="baked into"):
+        stream.configure(config.replace(max_depth=5.0, sync_slop=0.2))
+    assert stream.config.sync_slop == config.sync_slop and stream.pairer.slop_s == config.sync_slop
+    stream.configure(config.replace(sync_slop=0.2))
+    assert stream.pairer.slop_s == pytest.approx(0.2)
+    pipeline.backend.close()
+    with pytest.raises(ConfigError, match="deployment graph that does not fit"):
+        build_pipeline(NodeConfig(model_path=str(graph), backend="onnxruntime", max_depth=5.0))
+    with pytest.raises(ConfigError, match="cannot run a deployment graph"):
+        build_pipeline(NodeConfig(model_path=str(graph), backend="torch"))
