@@ -33,7 +33,7 @@ setup(
     entry_points={
         "console_scripts": [
             "bridgenet = bridgenet_ros.cli.main:main",
-            "bridgenet_node = bridgenet_ros.ros.node:main",
+            "bridgenet_node = bridgenet_ros.ros.entry:main",
         ],
     },
 )

@@ -144,7 +144,7 @@ def test_rviz_is_conditional_on_use_rviz(tree: ast.Module) -> None:
 
 def test_executable_is_a_console_script() -> None:
     setup = (REPO / "setup.py").read_text()
-    assert "bridgenet_node = bridgenet_ros.ros.node:main" in setup
+    assert "bridgenet_node = bridgenet_ros.ros.entry:main" in setup
 
 
 def test_params_yaml_declares_every_parameter_validly() -> None:

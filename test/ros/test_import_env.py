@@ -51,3 +51,23 @@ def _run(code: str, **extra: str) -> subprocess.CompletedProcess[str]:
     )
     assert result.returncode == 0, result.stderr
     return result
+
+
+def test_entry_point_limits_blas_before_numpy_loads() -> None:
+    """``bridgenet_node`` (ros.entry) sets the BLAS limit while numpy is not yet imported."""
+    code = (
+        "import os, sys, types\n"
+        "import bridgenet_ros.ros.entry as entry\n"
+        "seen = {}\n"
+        "limit = entry.limit_blas_threads\n"
+        "def spy():\n"
+        "    limit()\n"
+        "    seen['numpy'] = 'numpy' in sys.modules\n"
+        "entry.limit_blas_threads = spy\n"
+        "fake = types.ModuleType('bridgenet_ros.ros.node')\n"
+        "fake.main = lambda args: 0\n"
+        "sys.modules['bridgenet_ros.ros.node'] = fake\n"
+        "assert entry.main([]) == 0\n"
+        "print(seen['numpy'], os.environ['OPENBLAS_NUM_THREADS'])\n"
+    )
+    assert _run(code).stdout.split() == ["False", "1"]
