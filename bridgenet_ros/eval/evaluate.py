@@ -186,6 +186,7 @@ def load_eval_frames(
         DataError: for unreadable data.
     """
     from bridgenet_ros.data.folders import NAMED_SETS, RGBDFolder
+    from bridgenet_ros.data.splits import FIXED_TRAIN_STEMS
 
     _check_lr_protocol(scale, lr_dir, sensor_model, real_sensor)
     folder, file_metres, group_by = _resolve_folder(data, root)
@@ -208,6 +209,9 @@ def load_eval_frames(
         group_by=group_by,
         split=split,  # type: ignore[arg-type]
         name=data if data in NAMED_SETS else None,
+        train_stems=FIXED_TRAIN_STEMS.get(
+            data
+        ),  # e.g. middlebury: the scenes held out of training
     )
     recipe = _LRRecipe(
         scale=scale,

@@ -209,3 +209,15 @@ def test_eval_runs_a_deployment_graph_like_its_checkpoint(
         methods = json.loads(out.read_text())["methods"]
         scores[model.suffix] = methods[model.stem]["rmse"]
     assert scores[".onnx"] == pytest.approx(scores[".pt"], rel=1e-4)
+
+
+def test_middlebury_val_split_is_the_training_hold_out(shared_data: Path) -> None:
+    """``--split val`` on middlebury scores exactly the scenes training never sees."""
+    from bridgenet_ros.data.splits import MIDDLEBURY_HELD_OUT
+    from bridgenet_ros.eval.evaluate import load_eval_frames
+
+    frames, _ = load_eval_frames("middlebury", scale=4.0, split="val", root=shared_data)
+    train, _ = load_eval_frames("middlebury", scale=4.0, split="train", root=shared_data)
+    names = {f.name for f in frames}
+    assert names and names <= MIDDLEBURY_HELD_OUT
+    assert not names & {f.name for f in train}
