@@ -143,8 +143,21 @@ def test_rviz_is_conditional_on_use_rviz(tree: ast.Module) -> None:
 
 
 def test_executable_is_a_console_script() -> None:
-    setup = (REPO / "setup.py").read_text()
-    assert "bridgenet_node = bridgenet_ros.ros.entry:main" in setup
+    """setup.py's ``bridgenet_node`` console script resolves to a callable ``main``."""
+    import importlib
+
+    tree = ast.parse((REPO / "setup.py").read_text())
+    scripts = next(
+        ast.literal_eval(kw.value)["console_scripts"]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        for kw in node.keywords
+        if kw.arg == "entry_points"
+    )
+    targets = dict(entry.replace(" ", "").split("=") for entry in scripts)
+    module, func = targets["bridgenet_node"].split(":")
+    assert callable(getattr(importlib.import_module(module), func))
+    assert targets["bridgenet"] == "bridgenet_ros.cli.main:main"
 
 
 def test_params_yaml_declares_every_parameter_validly() -> None:

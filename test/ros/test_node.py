@@ -25,38 +25,18 @@ from rclpy.qos import ReliabilityPolicy  # noqa: E402
 
 from bridgenet_ros.ros.node import BridgeNetNode  # noqa: E402
 
+from .conftest import (  # noqa: E402
+    DEPTH_HW,
+    RGB_HW,
+    Harness,
+    camera_info_msg,
+    image_msg,
+    node_params,
+    scene,
+    stamp_of,
+)
+
 MS = 1_000_000
-RGB_HW = (48, 64)  # same as conftest.RGB_HW (checked in h() below)
-DEPTH_HW = (12, 16)
-_H: Any = None
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _bind_helpers(ros_helpers: Any) -> None:
-    """Bind the conftest helpers (test modules cannot import conftest in importlib mode)."""
-    global _H
-    _H = ros_helpers
-    assert (RGB_HW, DEPTH_HW) == (ros_helpers.RGB_HW, ros_helpers.DEPTH_HW)
-
-
-def image_msg(*args: Any, **kwargs: Any) -> Any:
-    return _H.image_msg(*args, **kwargs)
-
-
-def camera_info_msg(*args: Any) -> Any:
-    return _H.camera_info_msg(*args)
-
-
-def scene(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    return _H.scene(seed)  # type: ignore[no-any-return]
-
-
-def stamp_of(msg: Any) -> int:
-    return int(_H.stamp_of(msg))
-
-
-def node_params(*args: Any, **kwargs: Any) -> Any:
-    return _H.node_params(*args, **kwargs)
 
 
 def _decode_f32(msg: Any) -> np.ndarray:
@@ -175,15 +155,13 @@ def test_qos_override_to_reliable_rejects_best_effort_publishers(
 
 
 @pytest.fixture(scope="module")
-def bad_input_harness(ros_context: Any, test_model_path: Path, ros_helpers: Any) -> Iterator[Any]:
+def bad_input_harness(ros_context: Any, test_model_path: Path) -> Iterator[Any]:
     node = BridgeNetNode(
         context=ros_context,
         namespace="/bad",
-        parameter_overrides=ros_helpers.node_params(
-            test_model_path, max_input_pixels=20_000, sync_slop=0.02
-        ),
+        parameter_overrides=node_params(test_model_path, max_input_pixels=20_000, sync_slop=0.02),
     )
-    harness = ros_helpers.Harness(ros_context, node, ReliabilityPolicy.RELIABLE, "/bad")
+    harness = Harness(ros_context, node, ReliabilityPolicy.RELIABLE, "/bad")
     harness.wait_connected()
     yield harness
     harness.close()
@@ -477,9 +455,7 @@ def test_destroy_node_leaves_no_thread(ros_context: Any, test_model_path: Path) 
     assert not any(t.is_alive() for t in started if t.name == "bridgenet_inference")
 
 
-def test_frame_in_flight_at_shutdown_is_not_an_inference_failure(
-    test_model_path: Path, ros_helpers: Any
-) -> None:
+def test_frame_in_flight_at_shutdown_is_not_an_inference_failure(test_model_path: Path) -> None:
     from rclpy.context import Context
 
     from bridgenet_ros.stream.params import NodeConfig
