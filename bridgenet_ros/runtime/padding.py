@@ -55,7 +55,8 @@ def pad_to_multiple(array: np.ndarray, multiple: int) -> tuple[np.ndarray, PadIn
     """
     if array.ndim < 2:
         raise ShapeError(f"pad_to_multiple needs at least 2 dimensions, got shape {array.shape}")
-    info = pad_info(*array.shape[-2:], multiple)
+    height, width = array.shape[-2:]
+    info = pad_info(height, width, multiple)
     if info.pad_bottom == 0 and info.pad_right == 0:
         return array, info
     pad = [(0, 0)] * (array.ndim - 2) + [(0, info.pad_bottom), (0, info.pad_right)]
