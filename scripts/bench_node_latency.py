@@ -90,7 +90,7 @@ def node_command(model_path: Path, backend: str) -> list[str]:
 
 def input_fields(args: argparse.Namespace) -> tuple[Any, Any, tuple[int, int]]:
     """Fixed RGB and LR depth (``rgb8``, ``16UC1`` mm) image fields and the LR ``(h, w)``."""
-    from bridgenet_ros.ros.codec import array_to_image_fields
+    from bridgenet_ros.stream.codec import array_to_image_fields
 
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 255, (args.height, args.width, 3), dtype=np.uint8)

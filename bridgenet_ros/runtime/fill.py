@@ -68,10 +68,11 @@ def fill_holes(
         )
     if not mask.any():
         raise DataError("fill_holes: no valid pixel to fill from (all 0/NaN/inf)")
-    out = np.where(mask, depth, 0.0).astype(np.float32)
+    masked = np.where(mask, depth, 0.0)
+    out = masked.astype(np.float32)  # always a copy: filled in place below
     if mask.all():
         return out
-    values = np.where(mask, depth, 0.0).astype(np.float64)
+    values = masked.astype(np.float64, copy=False)
     weights = mask.astype(np.float64)
     holes = ~mask
     sigma = float(sigma_px)

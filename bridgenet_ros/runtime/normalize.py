@@ -176,11 +176,24 @@ def depth_range(depth_lr: np.ndarray, mask: np.ndarray | None = None) -> DepthRa
     return DepthRange(lo=lo, hi=hi)
 
 
-def normalize_depth(depth: np.ndarray, rng: DepthRange) -> np.ndarray:
-    """Map depth to the network's normalized frame, float32 ``(depth - lo) / (hi - lo)``."""
-    return ((np.asarray(depth, dtype=np.float32) - rng.lo) / rng.span).astype(np.float32)
+def normalize_depth(
+    depth: np.ndarray, rng: DepthRange, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Map depth to the network's normalized frame, float32 ``(depth - lo) / (hi - lo)``.
+
+    Args:
+        depth: depth in the range's unit, any shape.
+        rng: the LR normalization range.
+        out: optional float32 destination of ``depth``'s shape (e.g. a padded buffer's view).
+
+    Returns:
+        ``out`` when given, else a new float32 array.
+    """
+    out = np.subtract(np.asarray(depth, dtype=np.float32), rng.lo, out=out, dtype=np.float32)
+    return np.divide(out, rng.span, out=out)
 
 
 def denormalize_depth(depth_norm: np.ndarray, rng: DepthRange) -> np.ndarray:
     """Inverse of :func:`normalize_depth`, float32 in the depth's own unit."""
-    return (np.asarray(depth_norm, dtype=np.float32) * rng.span + rng.lo).astype(np.float32)
+    out = np.multiply(np.asarray(depth_norm, dtype=np.float32), rng.span, dtype=np.float32)
+    return np.add(out, rng.lo, out=out)

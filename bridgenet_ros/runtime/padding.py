@@ -15,7 +15,14 @@ import numpy as np
 
 from bridgenet_ros.errors import ShapeError
 
-__all__ = ["PadInfo", "crop_padding", "pad_to_multiple", "padded_size"]
+__all__ = [
+    "PadInfo",
+    "crop_padding",
+    "fill_edge_padding",
+    "pad_info",
+    "pad_to_multiple",
+    "padded_size",
+]
 
 
 @dataclass(frozen=True)
@@ -49,12 +56,33 @@ def pad_to_multiple(array: np.ndarray, multiple: int) -> tuple[np.ndarray, PadIn
     if array.ndim < 2:
         raise ShapeError(f"pad_to_multiple needs at least 2 dimensions, got shape {array.shape}")
     height, width = array.shape[-2:]
-    out_h, out_w = padded_size(height, width, multiple)
-    info = PadInfo(height, width, out_h - height, out_w - width)
+    info = pad_info(height, width, multiple)
     if info.pad_bottom == 0 and info.pad_right == 0:
         return array, info
     pad = [(0, 0)] * (array.ndim - 2) + [(0, info.pad_bottom), (0, info.pad_right)]
     return np.pad(array, pad, mode="edge"), info
+
+
+def pad_info(height: int, width: int, multiple: int) -> PadInfo:
+    """The :class:`PadInfo` :func:`pad_to_multiple` uses for a ``(height, width)`` image."""
+    out_h, out_w = padded_size(height, width, multiple)
+    return PadInfo(height, width, out_h - height, out_w - width)
+
+
+def fill_edge_padding(buffer: np.ndarray, info: PadInfo) -> np.ndarray:
+    """Edge-replicate ``buffer[..., :height, :width]`` into its bottom/right padding, in place.
+
+    Write the image into ``buffer[..., :height, :width]`` of a buffer of the padded size
+    (:func:`pad_info`), then call this: the result equals :func:`pad_to_multiple` of the image
+    (``np.pad(..., mode='edge')``: columns first, then the last full row, so the corner gets
+    the corner pixel) without building the unpadded array first. Returns ``buffer``.
+    """
+    h, w = info.height, info.width
+    if info.pad_right:
+        buffer[..., :h, w:] = buffer[..., :h, w - 1 : w]
+    if info.pad_bottom:
+        buffer[..., h:, :] = buffer[..., h - 1 : h, :]
+    return buffer
 
 
 def crop_padding(array: np.ndarray, info: PadInfo) -> np.ndarray:

@@ -43,7 +43,12 @@ from bridgenet_ros.runtime.normalize import (
     lr_input_mask,
     normalize_depth,
 )
-from bridgenet_ros.runtime.padding import PadInfo, crop_padding, pad_to_multiple
+from bridgenet_ros.runtime.padding import (
+    PadInfo,
+    crop_padding,
+    fill_edge_padding,
+    pad_info,
+)
 from bridgenet_ros.runtime.resize import resize
 
 __all__ = [
@@ -51,6 +56,7 @@ __all__ = [
     "PipelineResult",
     "Preprocessed",
     "check_inputs",
+    "rgb_to_unit_chw",
     "support_mask",
     "upsample_depth_lr",
 ]
@@ -165,24 +171,20 @@ def _dropped(lr_mask: LRInputMask) -> dict[str, int]:
     }
 
 
+def _dilate_rows(mask: np.ndarray, radius: int) -> np.ndarray:
+    """True where ``mask`` has a True pixel within ``radius`` rows (same column)."""
+    n = mask.shape[0]
+    csum = np.zeros((n + 1, *mask.shape[1:]), dtype=np.int32)
+    np.cumsum(mask, axis=0, dtype=np.int32, out=csum[1:])
+    idx = np.arange(n)
+    return (csum[np.minimum(idx + radius + 1, n)] - csum[np.maximum(idx - radius, 0)]) > 0
+
+
 def _box_any(mask: np.ndarray, radius: int) -> np.ndarray:
-    """True where ``mask`` has a True pixel within ``radius`` (Chebyshev), via integral image."""
+    """True where ``mask`` has a True pixel within ``radius`` (Chebyshev): separable dilation."""
     if radius == 0:
         return mask.copy()
-    h, w = mask.shape
-    integral = np.zeros((h + 1, w + 1), dtype=np.int64)
-    integral[1:, 1:] = np.cumsum(np.cumsum(mask, axis=0, dtype=np.int64), axis=1)
-    y0 = np.clip(np.arange(h) - radius, 0, h)
-    y1 = np.clip(np.arange(h) + radius + 1, 0, h)
-    x0 = np.clip(np.arange(w) - radius, 0, w)
-    x1 = np.clip(np.arange(w) + radius + 1, 0, w)
-    counts = (
-        integral[y1[:, None], x1[None, :]]
-        - integral[y0[:, None], x1[None, :]]
-        - integral[y1[:, None], x0[None, :]]
-        + integral[y0[:, None], x0[None, :]]
-    )
-    return counts > 0
+    return _dilate_rows(_dilate_rows(mask, radius).T, radius).T
 
 
 def support_mask(mask_lr: np.ndarray, out_hw: tuple[int, int], radius: int | None) -> np.ndarray:
@@ -194,7 +196,8 @@ def support_mask(mask_lr: np.ndarray, out_hw: tuple[int, int], radius: int | Non
         radius: support radius in LR pixels; ``None`` means every pixel is supported.
 
     Returns:
-        ``(Ho, Wo)`` bool: the LR mask dilated by ``radius`` and sampled at the nearest LR pixel.
+        ``(Ho, Wo)`` bool (a new array): the LR mask dilated by ``radius`` and sampled at the
+        nearest LR pixel.
     """
     if radius is None:
         return np.ones(out_hw, dtype=bool)
@@ -202,7 +205,50 @@ def support_mask(mask_lr: np.ndarray, out_hw: tuple[int, int], radius: int | Non
     h, w = mask_lr.shape
     rows = np.minimum(((np.arange(out_hw[0]) + 0.5) * h / out_hw[0]).astype(np.int64), h - 1)
     cols = np.minimum(((np.arange(out_hw[1]) + 0.5) * w / out_hw[1]).astype(np.int64), w - 1)
-    return dilated[rows[:, None], cols[None, :]]
+    # columns first on the small LR map, then whole rows: much cheaper than a 2-D gather
+    return np.take(dilated, cols, axis=1)[rows]
+
+
+def rgb_to_unit_chw(rgb: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Write an ``(H, W, 3)`` RGB image as ``(3, H, W)`` float32 ``0..1`` into ``out``.
+
+    One pass per channel, no intermediate arrays: ``out[c] = rgb[..., c] / 255`` in float32.
+
+    Args:
+        rgb: ``(H, W, 3)`` uint8, or float ``0..255`` (a resized image; clipped to ``0..1``
+            since resampling may overshoot).
+        out: ``(3, H, W)`` float32 destination (e.g. a view into a padded buffer).
+
+    Returns:
+        ``out``.
+    """
+    for c in range(3):
+        np.divide(rgb[:, :, c], np.float32(255.0), out=out[c], dtype=np.float32)
+    if rgb.dtype != np.uint8:  # uint8 / 255 already lies in 0..1
+        np.clip(out, 0.0, 1.0, out=out)
+    return out
+
+
+def _set_invalid_nan(arrays: tuple[np.ndarray | None, ...], mask: np.ndarray) -> None:
+    """Set each array to NaN where ``mask`` is False, in place (nothing to do if all valid)."""
+    if mask.all():
+        return
+    invalid = ~mask
+    for arr in arrays:
+        if arr is not None:
+            np.putmask(arr, invalid, np.float32(np.nan))
+
+
+#: a pair of padded network-input buffers ``(rgb (1, 3, Hp, Wp), depth (1, 1, Hp, Wp))``
+InputBuffers = tuple[np.ndarray, np.ndarray]
+
+
+def _input_buffers(info: PadInfo, spare: InputBuffers | None) -> InputBuffers:
+    """Float32 network-input buffers of the padded size: ``spare`` when it fits, else new."""
+    hw = (info.height + info.pad_bottom, info.width + info.pad_right)
+    if spare is not None and spare[0].shape == (1, 3, *hw) and spare[1].shape == (1, 1, *hw):
+        return spare
+    return np.empty((1, 3, *hw), dtype=np.float32), np.empty((1, 1, *hw), dtype=np.float32)
 
 
 def upsample_depth_lr(
@@ -251,6 +297,15 @@ class DepthSRPipeline:
                 f"backend's fixed input size {fixed[0]}x{fixed[1]}: set model_height/"
                 "model_width to it or rebuild the engine/ONNX for the size you want"
             )
+        # network-input buffers of finished frames, reused by run() (one per concurrent call)
+        self._spare_inputs: list[InputBuffers] = []
+
+    def _take_buffers(self) -> InputBuffers | None:
+        """A finished frame's network-input buffers, or ``None`` (list ops are thread-safe)."""
+        try:
+            return self._spare_inputs.pop()
+        except IndexError:
+            return None
 
     def model_grid(self, rgb_hw: tuple[int, int]) -> tuple[int, int]:
         """The model grid ``(H, W)`` (before stride padding) for an RGB size."""
@@ -280,7 +335,12 @@ class DepthSRPipeline:
         return lr_input_mask(depth_lr, self.config.min_depth, self.config.max_depth)
 
     def preprocess(
-        self, rgb: np.ndarray, depth_lr: np.ndarray, lr_mask: LRInputMask | None = None
+        self,
+        rgb: np.ndarray,
+        depth_lr: np.ndarray,
+        lr_mask: LRInputMask | None = None,
+        *,
+        buffers: InputBuffers | None = None,
     ) -> Preprocessed:
         """Build the network inputs.
 
@@ -288,6 +348,10 @@ class DepthSRPipeline:
             rgb: ``(H, W, 3)`` uint8.
             depth_lr: ``(h, w)`` float metres, at least one valid pixel.
             lr_mask: :meth:`lr_mask` of ``depth_lr`` when the caller has it already.
+            buffers: ``(rgb, depth)`` float32 ``(1, 3, Hp, Wp)``/``(1, 1, Hp, Wp)`` arrays to
+                write the network inputs into (their old content is overwritten), e.g. a
+                previous frame's ``Preprocessed.rgb``/``depth_lr_up_norm``; ignored when their
+                shapes do not fit. ``None`` allocates new ones.
 
         Raises:
             ShapeError: on bad inputs.
@@ -302,16 +366,14 @@ class DepthSRPipeline:
         filled = fill_holes(depth_lr, mask_lr, cfg.fill_sigma_px, cfg.fill_max_iterations)
         model_hw = self.model_grid(rgb.shape[:2])
         up = resize(filled, model_hw, "bicubic")
-        up_norm = normalize_depth(up, rng)[None, None]
         rgb_model = rgb if rgb.shape[:2] == model_hw else resize(rgb, model_hw, cfg.rgb_filter)
-        rgb_chw = np.clip(
-            np.asarray(rgb_model, dtype=np.float32).transpose(2, 0, 1) / 255.0, 0.0, 1.0
-        )[None]
-        rgb_pad, info = pad_to_multiple(np.ascontiguousarray(rgb_chw), self.backend.stride)
-        up_pad, _ = pad_to_multiple(np.ascontiguousarray(up_norm), self.backend.stride)
+        info = pad_info(model_hw[0], model_hw[1], self.backend.stride)
+        rgb_pad, up_pad = _input_buffers(info, buffers)
+        normalize_depth(up, rng, out=crop_padding(up_pad[0, 0], info))
+        rgb_to_unit_chw(rgb_model, crop_padding(rgb_pad[0], info))
         return Preprocessed(
-            rgb=np.ascontiguousarray(rgb_pad, dtype=np.float32),
-            depth_lr_up_norm=np.ascontiguousarray(up_pad, dtype=np.float32),
+            rgb=fill_edge_padding(rgb_pad, info),
+            depth_lr_up_norm=fill_edge_padding(up_pad, info),
             pad_info=info,
             depth_range=rng,
             mask_lr=mask_lr,
@@ -322,7 +384,12 @@ class DepthSRPipeline:
         )
 
     def postprocess(
-        self, pre: Preprocessed, depth_sr_norm: np.ndarray, depth_mde_norm: np.ndarray | None
+        self,
+        pre: Preprocessed,
+        depth_sr_norm: np.ndarray,
+        depth_mde_norm: np.ndarray | None,
+        *,
+        consume: bool = False,
     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
         """Crop, de-normalize, resize and mask the network outputs.
 
@@ -330,9 +397,13 @@ class DepthSRPipeline:
             pre: the matching :meth:`preprocess` result.
             depth_sr_norm: ``(1, 1, Hp, Wp)`` network output.
             depth_mde_norm: ``(1, 1, Hp, Wp)`` or ``None``.
+            consume: hand ``pre.depth_lr_up`` over to the result instead of copying it (it is
+                masked in place); only for callers that drop ``pre`` afterwards.
 
         Returns:
-            ``(depth_sr, depth_mde, depth_lr_up, mask_valid)`` on the output grid.
+            ``(depth_sr, depth_mde, depth_lr_up, mask_valid)`` on the output grid: new arrays,
+            not views of the network outputs (with ``consume``, ``depth_lr_up`` is
+            ``pre.depth_lr_up`` itself).
         """
         cfg = self.config
         out_hw = pre.output_hw
@@ -346,8 +417,9 @@ class DepthSRPipeline:
 
         depth_sr = to_output(depth_sr_norm)
         depth_mde = to_output(depth_mde_norm) if depth_mde_norm is not None else None
-        if pre.depth_lr_up is not None and pre.depth_lr_up.shape == tuple(out_hw):
-            depth_lr_up = pre.depth_lr_up.copy()  # same bicubic map, computed once
+        up = pre.depth_lr_up
+        if up is not None and up.shape == tuple(out_hw):  # same bicubic map, computed once
+            depth_lr_up = up if consume else up.copy()
         else:
             depth_lr_up = resize(pre.depth_lr_filled, out_hw, "bicubic")
         mask = support_mask(pre.mask_lr, out_hw, cfg.support_radius_px)
@@ -356,9 +428,7 @@ class DepthSRPipeline:
             mask &= depth_sr >= cfg.min_depth
         if cfg.max_depth is not None:
             mask &= depth_sr <= cfg.max_depth
-        for arr in (depth_sr, depth_mde, depth_lr_up):
-            if arr is not None:
-                arr[~mask] = np.nan
+        _set_invalid_nan((depth_sr, depth_mde, depth_lr_up), mask)
         return depth_sr, depth_mde, depth_lr_up, mask
 
     def run(self, rgb: np.ndarray, depth_lr: np.ndarray) -> PipelineResult:
@@ -396,14 +466,17 @@ class DepthSRPipeline:
                 model_hw=self.model_grid(rgb.shape[:2]),
                 lr_dropped=_dropped(lr_mask),
             )
-        pre = self.preprocess(rgb, depth_lr, lr_mask)
+        pre = self.preprocess(rgb, depth_lr, lr_mask, buffers=self._take_buffers())
         t1 = time.perf_counter()
         outputs = self.backend.infer(pre.rgb, pre.depth_lr_up_norm)
         t2 = time.perf_counter()
         sr_norm, mde_norm = check_infer_outputs(
             outputs, pre.rgb.shape[2:], self.backend.has_mde, self.backend.name
         )
-        depth_sr, depth_mde, depth_lr_up, mask = self.postprocess(pre, sr_norm, mde_norm)
+        depth_sr, depth_mde, depth_lr_up, mask = self.postprocess(
+            pre, sr_norm, mde_norm, consume=True
+        )
+        self._spare_inputs.append((pre.rgb, pre.depth_lr_up_norm))  # for the next frame
         t3 = time.perf_counter()
         return PipelineResult(
             depth_sr=depth_sr,

@@ -100,6 +100,14 @@ def resize_weights(in_size: int, out_size: int, method: Filter = "bicubic") -> n
     return weights
 
 
+@lru_cache(maxsize=512)
+def _weights_f32(in_size: int, out_size: int, method: Filter) -> np.ndarray:
+    """:func:`resize_weights` cast to float32 once per shape (read-only, cached)."""
+    weights = resize_weights(in_size, out_size, method).astype(np.float32)
+    weights.setflags(write=False)
+    return weights
+
+
 def resize(image: np.ndarray, size_hw: tuple[int, int], method: Filter = "bicubic") -> np.ndarray:
     """Resize an image like PIL ``Image.fromarray(img, 'F').resize((w, h), method)``.
 
@@ -123,8 +131,8 @@ def resize(image: np.ndarray, size_hw: tuple[int, int], method: Filter = "bicubi
     src = np.asarray(image, dtype=np.float32)
     if (out_h, out_w) == (in_h, in_w):
         return src.copy()
-    wy = resize_weights(in_h, out_h, method).astype(np.float32)
-    wx = resize_weights(in_w, out_w, method).astype(np.float32)
+    wy = _weights_f32(in_h, out_h, method)
+    wx = _weights_f32(in_w, out_w, method)
     if src.ndim == 2:
         return np.ascontiguousarray((wy @ src) @ wx.T, dtype=np.float32)
     # (H, W, C): resize each channel through the same matrices.
