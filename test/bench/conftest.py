@@ -19,19 +19,6 @@ os.environ.setdefault("ROS_DOMAIN_ID", str(random.randint(1, 100)))
 HEIGHT, WIDTH, SCALE = 96, 128, 4
 
 
-@pytest.fixture(scope="session")
-def test_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An untrained ``test``-variant checkpoint (weights seeded, so runs are reproducible)."""
-    import torch
-
-    from bridgenet_ros.model import create_model, save_checkpoint
-
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("model") / "test_variant.pt"
-    save_checkpoint(path, create_model("test"), {"purpose": "bench tests"})
-    return path
-
-
 def make_frames(n: int, seed: int = 0) -> list[BagFrame]:
     """``n`` tiny synthetic frames (96x128 RGB, x4 LR, GT)."""
     from bridgenet_ros.data.degradation import bicubic_downsample

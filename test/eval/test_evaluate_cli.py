@@ -34,15 +34,6 @@ def tiny_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def test_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from bridgenet_ros.model import create_model, save_checkpoint
-
-    path = tmp_path_factory.mktemp("ckpt") / "tiny_model.pt"
-    save_checkpoint(path, create_model("test"), {"note": "untrained"})
-    return path
-
-
 def test_eval_cli_json_schema_and_bicubic_numbers(
     tiny_set: Path, test_checkpoint: Path, tmp_path: Path
 ) -> None:
@@ -76,12 +67,12 @@ def test_eval_cli_json_schema_and_bicubic_numbers(
     assert rc == 0
     report = json.loads(out.read_text())
     assert report["scale"] == 4.0 and report["crop"] == 2 and report["unit"] == "cm"
-    assert set(report["methods"]) == {"bicubic", "guided", "tiny_model"}
+    assert set(report["methods"]) == {"bicubic", "guided", "bridgenet_test"}
     for values in report["methods"].values():
         assert set(values) >= {"rmse", "mae", "mad", "delta1", "absrel", "n_images"}
         assert values["n_images"] == 3
     assert len(report["images"]) == 3
-    assert set(report["images"][0]) >= {"name", "bicubic", "guided", "tiny_model"}
+    assert set(report["images"][0]) >= {"name", "bicubic", "guided", "bridgenet_test"}
     assert set(report["images"][0]["bicubic"]) >= {"rmse", "mae", "mad", "delta1", "absrel"}
     # bicubic = the pipeline's depth_lr_up, scored in centimetres: recompute one image by hand
     rgb = np.asarray(Image.open(tiny_set / "rgb" / "20200100120000.png"))

@@ -38,15 +38,6 @@ def sensor_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _write_set(tmp_path_factory.mktemp("sensor_set"))
 
 
-@pytest.fixture(scope="module")
-def test_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from bridgenet_ros.model import create_model, save_checkpoint
-
-    path = tmp_path_factory.mktemp("ckpt") / "tiny_model.pt"
-    save_checkpoint(path, create_model("test"), {"note": "untrained"})
-    return path
-
-
 @pytest.mark.parametrize("scale", ["4", "2.5"])
 def test_real_sensor_protocol_json_has_region_scores(
     sensor_set: Path,
@@ -66,11 +57,11 @@ def test_real_sensor_protocol_json_has_region_scores(
     regions = report["regions"]
     assert list(regions) == ["overall", "flat", "edge"]
     for name, entry in regions.items():
-        assert set(entry["methods"]) == {"bicubic", "guided", "tiny_model"}
+        assert set(entry["methods"]) == {"bicubic", "guided", "bridgenet_test"}
         assert entry["ratio_to_bicubic"]["bicubic"] == {"rmse": 1.0, "mae": 1.0}
         assert 0.0 < entry["fraction"] <= 1.0, name
     # overall region = the overall table (same pixels, same per-image mean)
-    for method in ("bicubic", "guided", "tiny_model"):
+    for method in ("bicubic", "guided", "bridgenet_test"):
         overall = regions["overall"]["methods"][method]["rmse"]
         assert overall == pytest.approx(report["methods"][method]["rmse"], rel=1e-9)
     # the step between the surfaces is an edge, so bicubic is much worse there than on flats
