@@ -77,13 +77,6 @@ def test_shipped_beats_bicubic_on_noisy_lr_validation_x8(shipped: Path, shared_d
     assert ours["rmse"] < 0.85 * bicubic["rmse"], (ours, bicubic)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (docs/results.md): on the real phone-ToF LR the shipped lite model has "
-    "RMSE 7.733 cm vs bicubic 7.731 cm (MAE 4.440 vs 4.480 cm): its errors are at object "
-    "boundaries the phone sensor places 4-8 pixels off (scripts/misregistration.py). Strict: "
-    "remove this marker when a model beats bicubic here.",
-)
 def test_shipped_beats_bicubic_on_rgbdd_realscene_real_lr(
     shipped: Path, shared_data: Path
 ) -> None:
@@ -98,8 +91,8 @@ def test_shipped_beats_bicubic_on_rgbdd_realscene_real_lr(
 #: measured flat-region RMSE of the shipped lite vs bicubic (mm), real-sensor protocol, on the
 #: frames of the test below (redwood 00000, tum 00000); docs/results.md "Real-sensor protocol"
 _FLAT_GAP = {
-    4.0: "x4 redwood 5.571 vs 5.466 mm (1.019x), tum 7.603 vs 6.160 mm (1.234x)",
-    8.0: "x8 redwood 6.283 vs 6.172 mm (1.018x), tum 9.299 vs 8.550 mm (1.088x)",
+    4.0: "x4 redwood 5.595 vs 5.466 mm (1.024x), tum 8.544 vs 6.160 mm (1.387x)",
+    8.0: "x8 redwood 6.343 vs 6.172 mm (1.028x), tum 9.713 vs 8.550 mm (1.136x)",
 }
 
 
