@@ -46,12 +46,11 @@ MODEL_METHOD = "bridgenet"
 
 
 class SelfDownsampler:
-    """The replay's depth step for a real recording: keep the depth, return its LR version.
+    """The replay's depth step for a real recording: return the LR version of the depth.
 
-    Called by :class:`~bridgenet_ros.stream.frame_stream.FrameStream` as its registration hook
+    Called by :class:`~bridgenet_ros.stream.frame_stream.FrameStream` as its depth hook
     (``(depth_m, depth_intrinsics) -> depth_lr_m``) on each decoded depth image, right before
-    the pipeline, so the frame that comes out of :meth:`FrameStream.process` is the one whose
-    depth is in :attr:`reference`.
+    the pipeline; the full-resolution reference comes back as ``FrameOutput.depth_decoded``.
 
     Args:
         scale: down-sampling factor >= 1 (may be non-integer).
@@ -68,14 +67,11 @@ class SelfDownsampler:
             raise ConfigError(f"unknown down-sampling filter {method!r}; use bicubic or box")
         self.scale = float(scale)
         self.method: DownsampleFilter = method
-        #: the last decoded full-resolution depth (metres, 0/NaN invalid)
-        self.reference: np.ndarray | None = None
 
     def __call__(self, depth_m: np.ndarray, depth_info: CameraIntrinsics | None) -> np.ndarray:
         """``self_downsample(depth_m)``; all zeros (all invalid) when no pixel is valid."""
         from bridgenet_ros.eval.real_sensor import self_downsample
 
-        self.reference = depth_m
         if not valid_mask(depth_m).any():  # the pipeline counts it as all_invalid_depth
             h, w = lr_size_for_scale(depth_m.shape[0], depth_m.shape[1], self.scale)
             return np.zeros((h, w), dtype=np.float32)

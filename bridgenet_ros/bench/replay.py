@@ -435,10 +435,9 @@ class _Replay:
         self, record: FrameRecord, output: FrameOutput, sample: FrameSample | None
     ) -> None:
         """``--downsample``: score against the frame's own full-resolution depth."""
-        assert self.scorer is not None and self.downsampler is not None
-        reference = self.downsampler.reference
-        if reference is None:  # cannot happen: process() ran the depth step for this frame
-            return
+        assert self.scorer is not None
+        reference = output.depth_decoded  # the recording's own depth, before down-sampling
+        assert reference is not None
         result = output.result
         overall = self.scorer.score(result.depth_sr, result.depth_lr_up, reference)
         if overall is None:

@@ -145,6 +145,9 @@ class FrameOutput:
             ``rgb/camera_info`` (counted).
         timings_ms: ``decode``, ``register`` (with a registrar), ``preprocess``, ``inference``,
             ``postprocess``, ``encode`` in milliseconds.
+        depth_decoded: the depth image as decoded, metres, before the registration hook (the
+            same array as ``depth_lr`` without a hook); the bench's ``--downsample`` scores
+            against it.
     """
 
     frame: PairedFrame
@@ -155,6 +158,7 @@ class FrameOutput:
     depth_mde: ImageFields | None
     camera_info: CameraIntrinsics | None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    depth_decoded: np.ndarray | None = None
 
 
 def info_matrix(info: Any, name: str) -> np.ndarray:
@@ -424,7 +428,7 @@ class FrameStream:
         t0 = time.perf_counter()
         try:
             rgb = decode_rgb(frame.rgb.msg)
-            depth_lr = decode_depth_m(frame.depth.msg)
+            depth_decoded = depth_lr = decode_depth_m(frame.depth.msg)
         except DataError as err:
             self.problem("bad_image_size", f"cannot decode the pair: {err}")
             return None
@@ -459,7 +463,7 @@ class FrameStream:
             mde = array_to_image_fields(result.depth_mde.astype(np.float32, copy=False), "32FC1")
         timings["encode"] = (time.perf_counter() - t_enc) * 1e3
         info = self._output_intrinsics(frame.camera_info, rgb.shape[:2])
-        return FrameOutput(frame, rgb, depth_lr, result, sr, mde, info, timings)
+        return FrameOutput(frame, rgb, depth_lr, result, sr, mde, info, timings, depth_decoded)
 
     def _check_alignment(self, frame: PairedFrame) -> None:
         """Count ``depth_not_registered`` when the two camera_infos describe different cameras.

@@ -116,6 +116,8 @@ def test_registrar_gets_metres_and_depth_intrinsics(
     np.testing.assert_allclose(depth_m, depth_mm / 1000.0, rtol=1e-6)
     assert intrinsics.k[0, 0] == pytest.approx(12.0) and intrinsics.width == DEPTH_HW[1]
     np.testing.assert_array_equal(out.depth_lr, 4.0)  # the pipeline saw the registered depth
+    assert out.depth_decoded is not None  # the depth before the hook, kept (bench reference)
+    np.testing.assert_allclose(out.depth_decoded, depth_mm / 1000.0, rtol=1e-6)
     assert "register" in out.timings_ms and out.depth_mde is None  # publish_mde is false
 
 
