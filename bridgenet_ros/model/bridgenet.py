@@ -142,7 +142,10 @@ class BridgeNet(nn.Module):
         if self.mde is None:
             depth_sr_norm, _ = self.dsr(depth_lr_up_norm)
             return (depth_sr_norm,)
-        features = self.mde.encode((rgb - self.rgb_mean) / self.rgb_std)
-        depth_sr_norm, dsr_decoder = self.dsr(depth_lr_up_norm, features[:3], self.habdg)
+        rgb_norm = (rgb - self.rgb_mean) / self.rgb_std
+        features = self.mde.encode(rgb_norm)
+        depth_sr_norm, dsr_decoder = self.dsr(
+            depth_lr_up_norm, features[:3], self.habdg, rgb_norm=rgb_norm
+        )
         depth_mde_norm = self.mde.decode(features, dsr_decoder, self.cgbdg)
         return depth_sr_norm, depth_mde_norm

@@ -59,6 +59,11 @@ class BridgeNetConfig:
             g * residual`` with ``g = sigmoid(...)`` in ``(0, 1)`` predicted from the last DSR
             decoder features: where the guidance gives no reliable evidence the network can
             leave the up-sampled input as it is (see docs/architecture.md).
+        dsr_refine_channels: width of the optional full-resolution guided refinement head
+            (``0`` = none). It reads the DSR head features, the coarse ``depth_sr_norm`` and,
+            with the MDE branch, the normalized RGB, all at full resolution, and adds a further
+            correction (3 convs 3×3) that the residual gate also multiplies; its last conv
+            starts at zero, so a model grown with it starts as the model it grew from.
         rgb_mean: per-channel mean subtracted from ``rgb`` (0..1) inside the model.
         rgb_std: per-channel standard deviation dividing ``rgb`` inside the model.
     """
@@ -84,6 +89,7 @@ class BridgeNetConfig:
     attention_reduction: int = 4
     sr_output_scale: float = 0.1
     residual_gate: bool = False
+    dsr_refine_channels: int = 0
     rgb_mean: tuple[float, float, float] = IMAGENET_MEAN
     rgb_std: tuple[float, float, float] = IMAGENET_STD
 
@@ -99,7 +105,12 @@ class BridgeNetConfig:
         _positive("mde_fpn_channels", self.mde_fpn_channels)
         _positive("cg_diff_channels", self.cg_diff_channels)
         _positive("attention_reduction", self.attention_reduction)
-        for name in ("dsr_head_blocks", "dsr_trunk_blocks", "dsr_post_blocks"):
+        for name in (
+            "dsr_head_blocks",
+            "dsr_trunk_blocks",
+            "dsr_post_blocks",
+            "dsr_refine_channels",
+        ):
             _non_negative(name, getattr(self, name))
         _int_tuple("dsr_stage_channels", self.dsr_stage_channels, 3, minimum=1)
         _int_tuple("dsr_stage_blocks", self.dsr_stage_blocks, 3, minimum=0)

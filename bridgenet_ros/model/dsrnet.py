@@ -45,7 +45,13 @@ class DepthSRNet(nn.Module):
       starting at bicubic, every step-2 unit went negative and the gradient vanished) and
       their outputs feed CGBdg;
     * optional residual gate (``config.residual_gate``): 3×3 conv ``d2 -> 4`` + PixelShuffle ×2
-      on the step-2 features, sigmoid, multiplies the step-3 correction.
+      on the step-2 features, sigmoid, multiplies the step-3 correction;
+    * optional refinement head (``config.dsr_refine_channels = C_r > 0``) at full resolution:
+      ``[head features, coarse depth_sr_norm, rgb_norm]`` (``C_h + 1 (+ 3)`` channels) through
+      3×3 conv ``-> C_r``, LeakyReLU, 3×3 conv ``C_r -> C_r``, LeakyReLU, 3×3 conv ``C_r -> 1``
+      (zero-initialized); its output is added to the correction (times the gate). The decoder
+      alone builds the correction from half-resolution features; this head lets full-resolution
+      RGB and depth edges place it.
 
     Args:
         config: the network description (only the ``dsr_*`` fields and ``sr_output_scale``
@@ -110,12 +116,16 @@ class DepthSRNet(nn.Module):
             assert isinstance(gate_conv, nn.Conv2d) and gate_conv.bias is not None
             gate_conv.weight.data.mul_(0.1)
             gate_conv.bias.data.fill_(GATE_INIT_LOGIT)
+        self.refine: nn.Sequential | None = None
+        if config.dsr_refine_channels > 0:
+            self.refine = _refine_head(ch + 1 + (3 if config.use_mde else 0), config)
 
     def forward(
         self,
         depth_lr_up_norm: Tensor,
         guidance: Sequence[Tensor] | None = None,
         bridges: nn.ModuleList | None = None,
+        rgb_norm: Tensor | None = None,
     ) -> tuple[Tensor, list[Tensor]]:
         """Super-resolve the upsampled depth, optionally guided through HABdg.
 
@@ -124,6 +134,8 @@ class DepthSRNet(nn.Module):
             guidance: the MDE encoder features of stages 1..3, ``(B, C_i, H/2^i, W/2^i)``;
                 used only with ``bridges``.
             bridges: 3 :class:`HighFreqAttentionBridge` modules, or ``None``.
+            rgb_norm: ``(B, 3, H, W)`` mean/std-normalized RGB for the refinement head; needed
+                only when the model has both the head and the MDE branch.
 
         Returns:
             ``(depth_sr_norm (B, 1, H, W), [step1 (B, d1, H/4, W/4), step2 (B, d2, H/2, W/2)])``
@@ -138,7 +150,7 @@ class DepthSRNet(nn.Module):
                 f"{0 if guidance is None else len(guidance)}"
             )
         first = self.first_conv(depth_lr_up_norm)
-        x = self.head(F.relu(first))
+        x = head_features = self.head(F.relu(first))
         side = self.side[0](x)
         for i, stage in enumerate(self.stages):
             x = stage(x)
@@ -150,6 +162,28 @@ class DepthSRNet(nn.Module):
         step1 = self.decoder[0](x)
         step2 = self.decoder[1](step1)
         residual = self.decoder[2](step2)
+        if self.refine is not None:
+            refine_in = [head_features, depth_lr_up_norm + residual]
+            if rgb_norm is not None:
+                refine_in.append(rgb_norm)
+            residual = residual + self.refine(torch.cat(refine_in, dim=1))
         if self.gate is not None:
             residual = residual * torch.sigmoid(self.gate(step2))
         return depth_lr_up_norm + residual, [step1, step2]
+
+
+def _refine_head(in_channels: int, config: BridgeNetConfig) -> nn.Sequential:
+    """The full-resolution refinement head; its last conv starts at zero (no correction)."""
+    width = config.dsr_refine_channels
+    head = nn.Sequential(
+        conv3x3(in_channels, width),
+        nn.LeakyReLU(0.2),
+        conv3x3(width, width),
+        nn.LeakyReLU(0.2),
+        conv3x3(width, 1),
+    )
+    last = head[4]
+    assert isinstance(last, nn.Conv2d) and last.bias is not None
+    last.weight.data.zero_()
+    last.bias.data.zero_()
+    return head

@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The optional full-resolution refinement head (``dsr_refine_channels``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from bridgenet_ros.errors import ConfigError
+from bridgenet_ros.model import create_model, load_matching_weights, save_checkpoint
+
+
+def _inputs(height: int = 32, width: int = 48) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(0)
+    rgb = torch.rand(1, 3, height, width, generator=generator)
+    depth = torch.rand(1, 1, height, width, generator=generator)
+    return rgb, depth
+
+
+def test_grown_model_starts_as_the_model_it_grew_from(tmp_path: Path) -> None:
+    base = create_model("test", residual_gate=True).eval()
+    path = tmp_path / "base.pt"
+    save_checkpoint(path, base)
+    grown = create_model("test", residual_gate=True, dsr_refine_channels=4).eval()
+    missing = load_matching_weights(grown, path)
+    assert missing and all(name.startswith("dsr.refine.") for name in missing)
+    rgb, depth = _inputs()
+    with torch.no_grad():
+        expected, got = base(rgb, depth), grown(rgb, depth)
+    assert torch.equal(expected[0], got[0]) and torch.equal(expected[1], got[1])
+
+
+def test_refine_head_sees_full_resolution_rgb() -> None:
+    model = create_model("test", dsr_refine_channels=4).eval()
+    last = model.dsr.refine[4]
+    torch.nn.init.normal_(last.weight, std=0.1)
+    rgb, depth = _inputs()
+    changed = rgb.clone()
+    changed[:, :, 10, 17] += 0.5  # one full-resolution RGB pixel
+    with torch.no_grad():
+        delta = (model(changed, depth)[0] - model(rgb, depth)[0]).abs()[0, 0]
+    assert delta[9:12, 16:19].max() > 0  # the head's own receptive field moves
+    assert model.dsr.refine[0].in_channels == 4 + 1 + 3  # head features, depth, rgb
+
+
+def test_dsr_only_refine_head_has_no_rgb_input() -> None:
+    model = create_model("dsr_only", dsr_refine_channels=4).eval()
+    assert model.dsr.refine[0].in_channels == model.config.dsr_head_channels + 1
+    rgb, depth = _inputs()
+    assert model(rgb, depth)[0].shape == depth.shape
+
+
+def test_negative_refine_width_is_rejected() -> None:
+    with pytest.raises(ConfigError, match="dsr_refine_channels"):
+        create_model("test", dsr_refine_channels=-1)
