@@ -64,6 +64,10 @@ class BridgeNetConfig:
             with the MDE branch, the normalized RGB, all at full resolution, and adds a further
             correction (3 convs 3×3) that the residual gate also multiplies; its last conv
             starts at zero, so a model grown with it starts as the model it grew from.
+        residual_deadband: soft threshold on the final correction, in normalized depth units
+            (fractions of the frame's LR depth range): ``r - clip(r, -t, t)``. ``0`` = off.
+            Corrections smaller than ``t`` (the network's small wobble on flat surfaces) are
+            dropped; larger ones (edges) shrink by ``t`` (docs/architecture.md).
         rgb_mean: per-channel mean subtracted from ``rgb`` (0..1) inside the model.
         rgb_std: per-channel standard deviation dividing ``rgb`` inside the model.
     """
@@ -90,6 +94,7 @@ class BridgeNetConfig:
     sr_output_scale: float = 0.1
     residual_gate: bool = False
     dsr_refine_channels: int = 0
+    residual_deadband: float = 0.0
     rgb_mean: tuple[float, float, float] = IMAGENET_MEAN
     rgb_std: tuple[float, float, float] = IMAGENET_STD
 
@@ -134,6 +139,15 @@ class BridgeNetConfig:
         ):
             raise ConfigError(
                 f"BridgeNetConfig.sr_output_scale must be in (0, 1], got {self.sr_output_scale!r}"
+            )
+        if (
+            not isinstance(self.residual_deadband, (int, float))
+            or isinstance(self.residual_deadband, bool)
+            or not 0.0 <= float(self.residual_deadband) < 0.1
+        ):
+            raise ConfigError(
+                "BridgeNetConfig.residual_deadband must be a number in [0, 0.1) (normalized "
+                f"depth units), got {self.residual_deadband!r}"
             )
         for name in ("rgb_mean", "rgb_std"):
             value = getattr(self, name)

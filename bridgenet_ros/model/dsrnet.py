@@ -51,7 +51,9 @@ class DepthSRNet(nn.Module):
       3×3 conv ``-> C_r``, LeakyReLU, 3×3 conv ``C_r -> C_r``, LeakyReLU, 3×3 conv ``C_r -> 1``
       (zero-initialized); its output is added to the correction (times the gate). The decoder
       alone builds the correction from half-resolution features; this head lets full-resolution
-      RGB and depth edges place it.
+      RGB and depth edges place it;
+    * optional dead band (``config.residual_deadband = t > 0``): the final correction ``r``
+      becomes ``r - clip(r, -t, t)``.
 
     Args:
         config: the network description (only the ``dsr_*`` fields and ``sr_output_scale``
@@ -116,6 +118,7 @@ class DepthSRNet(nn.Module):
             assert isinstance(gate_conv, nn.Conv2d) and gate_conv.bias is not None
             gate_conv.weight.data.mul_(0.1)
             gate_conv.bias.data.fill_(GATE_INIT_LOGIT)
+        self.deadband = float(config.residual_deadband)
         self.refine: nn.Sequential | None = None
         if config.dsr_refine_channels > 0:
             self.refine = _refine_head(ch + 1 + (3 if config.use_mde else 0), config)
@@ -169,6 +172,8 @@ class DepthSRNet(nn.Module):
             residual = residual + self.refine(torch.cat(refine_in, dim=1))
         if self.gate is not None:
             residual = residual * torch.sigmoid(self.gate(step2))
+        if self.deadband > 0.0:
+            residual = residual - torch.clamp(residual, -self.deadband, self.deadband)
         return depth_lr_up_norm + residual, [step1, step2]
 
 
