@@ -173,7 +173,8 @@ class DepthSRNet(nn.Module):
         if self.gate is not None:
             residual = residual * torch.sigmoid(self.gate(step2))
         if self.deadband > 0.0:
-            residual = residual - torch.clamp(residual, -self.deadband, self.deadband)
+            # = r - clip(r, -t, t) in Relu/Mul/Sub: the deployment graph keeps Clip and Neg out
+            residual = F.relu(residual - self.deadband) - F.relu(residual * -1.0 - self.deadband)
         return depth_lr_up_norm + residual, [step1, step2]
 
 

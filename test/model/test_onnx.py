@@ -81,6 +81,14 @@ def test_lite_legacy_export_parity(tmp_path: Path) -> None:
     assert {o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")} == {17}
 
 
+def test_refine_head_and_deadband_export_parity(tmp_path: Path) -> None:
+    model = create_model("test", dsr_refine_channels=4, residual_deadband=0.003).eval()
+    torch.nn.init.normal_(model.dsr.refine[4].weight, std=0.1)
+    ops = _export_and_compare(model, tmp_path / "hr.onnx", dynamo=False, height=32, width=48)
+    assert ops <= TRT_FRIENDLY, ops - TRT_FRIENDLY
+    assert "Clip" not in ops
+
+
 def test_dsr_only_legacy_export_parity(tmp_path: Path) -> None:
     model = create_model("dsr_only").eval()
     ops = _export_and_compare(model, tmp_path / "dsr.onnx", dynamo=False, height=32, width=48)

@@ -55,3 +55,24 @@ def test_dsr_only_refine_head_has_no_rgb_input() -> None:
 def test_negative_refine_width_is_rejected() -> None:
     with pytest.raises(ConfigError, match="dsr_refine_channels"):
         create_model("test", dsr_refine_channels=-1)
+
+
+def test_deadband_drops_small_corrections_and_shrinks_large_ones() -> None:
+    plain = create_model("test", sr_output_scale=1.0).eval()
+    banded = create_model("test", sr_output_scale=1.0, residual_deadband=0.05).eval()
+    banded.load_state_dict(plain.state_dict())
+    rgb, depth = _inputs()
+    with torch.no_grad():
+        r_plain = plain(rgb, depth)[0] - depth
+        r_banded = banded(rgb, depth)[0] - depth
+    small = r_plain.abs() <= 0.05
+    assert small.any() and (~small).any()
+    assert torch.all(r_banded[small] == 0)
+    expected = r_plain[~small] - 0.05 * torch.sign(r_plain[~small])
+    assert torch.allclose(r_banded[~small], expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("value", [-0.001, 0.1, True])
+def test_bad_deadband_is_rejected(value: object) -> None:
+    with pytest.raises(ConfigError, match="residual_deadband"):
+        create_model("test", residual_deadband=value)
