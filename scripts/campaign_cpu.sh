@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Start or resume the issue-12 training campaign on the CPU, niced so other work keeps priority.
+# Default: stage 2 (config/train_campaign_lite_hr.yaml -> campaign/lite_hr); stage 1 with
+# CONFIG=config/train_campaign_lite_gate.yaml RUN_DIR=campaign/lite_gate.
 # Stop it with Ctrl-C or `kill <pid>` (SIGTERM): the trainer finishes the step, validates and saves
 # state.pt/last.pt (WALL_LIMIT_S=N stops the same way after N seconds). Then commit
-# campaign/lite_gate/ and add a docs/training_log.md entry.
+# the run folder and add a docs/training_log.md entry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CONFIG=${CONFIG:-config/train_campaign_lite_gate.yaml}
-RUN_DIR=${RUN_DIR:-campaign/lite_gate}
+CONFIG=${CONFIG:-config/train_campaign_lite_hr.yaml}
+RUN_DIR=${RUN_DIR:-campaign/lite_hr}
 PY=${PY:-.venv/bin/python}
 args=(--config "$CONFIG" --out "$RUN_DIR" --no-progress)
 [ -f "$RUN_DIR/state.pt" ] && args+=(--resume)

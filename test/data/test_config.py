@@ -14,6 +14,7 @@ from bridgenet_ros.config_io import from_mapping, to_mapping
 from bridgenet_ros.data.config import DataConfig, SensorModelChoice, SourceConfig
 from bridgenet_ros.data.degradation import SensorModelConfig, StereoSensorConfig
 from bridgenet_ros.errors import ConfigError
+from bridgenet_ros.model.variants import variant_config
 from bridgenet_ros.train.config import TrainConfig, load_train_config
 
 
@@ -91,7 +92,16 @@ def test_every_shipped_training_yaml_loads(repo_root: Path) -> None:
     paths = sorted((repo_root / "config").glob("train_*.yaml"))
     assert len(paths) >= 9
     for path in paths:
-        assert isinstance(load_train_config(path).data, DataConfig), path
+        config = load_train_config(path)
+        assert isinstance(config.data, DataConfig), path
+        variant_config(config.variant, **dict(config.model))  # the model overrides are valid
+
+
+def test_campaign_stage2_grows_the_shipped_model(repo_root: Path) -> None:
+    config = load_train_config(repo_root / "config" / "train_campaign_lite_hr.yaml")
+    model = variant_config(config.variant, **dict(config.model))
+    assert model.residual_gate and model.dsr_refine_channels > 0 and model.residual_deadband > 0
+    assert config.init_checkpoint == "models/bridgenet_lite.pt"
 
 
 def test_campaign_config_mix_opens_on_training_splits_only(
