@@ -5,6 +5,9 @@
   post 2) at 64 channels everywhere.
 * ``lite``: for real time, at most 5 GMACs at 480×640; keeps both bridges. Full-resolution
   work is cut (8-channel head with one block), widths grow with depth, trunk of 4 blocks.
+* ``lite_hr``: ``lite`` + the residual gate + a 16-channel full-resolution refinement head
+  + a 0.003 dead band (about 6.1 GMACs at 480×640): stage 2 of the issue-12 campaign, for
+  robots with the GPU headroom (docs/architecture.md).
 * ``dsr_only``: the ``lite`` DSRNet without MDENet and without bridges (the ablation that
   tells whether joint learning helps).
 * ``test``: tiny, for fast unit tests only.
@@ -46,6 +49,16 @@ _LITE = BridgeNetConfig(
 VARIANTS: Mapping[str, BridgeNetConfig] = {
     "paper": BridgeNetConfig(variant="paper"),
     "lite": _LITE,
+    "lite_hr": from_mapping(
+        BridgeNetConfig,
+        {
+            **to_mapping(_LITE),
+            "variant": "lite_hr",
+            "residual_gate": True,
+            "dsr_refine_channels": 16,
+            "residual_deadband": 0.003,
+        },
+    ),
     "dsr_only": from_mapping(
         BridgeNetConfig,
         {

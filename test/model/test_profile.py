@@ -52,3 +52,12 @@ def test_residual_gate_costs_under_one_percent_of_lite() -> None:
     # one 3x3 conv d2 (12) -> 4 at half resolution: 12 * 4 * 9 * 48 * 64 MACs here
     assert gated - plain == 12 * 4 * 9 * 48 * 64
     assert 25 * gated <= 5e9 and gated - plain < 1e-2 * plain
+
+
+def test_lite_hr_refinement_head_cost() -> None:
+    inputs = (torch.rand(1, 3, 96, 128), torch.rand(1, 1, 96, 128))
+    gated = count_macs(create_model("lite", residual_gate=True).eval(), *inputs)
+    hr = count_macs(create_model("lite_hr").eval(), *inputs)
+    # three full-resolution 3x3 convs: (8 head + 1 depth + 3 rgb) -> 16 -> 16 -> 1
+    assert hr - gated == (12 * 16 + 16 * 16 + 16) * 9 * 96 * 128
+    assert 25 * hr < 6.2e9

@@ -15,11 +15,11 @@ from bridgenet_ros.model.bridges import ContentGuidanceBridge, HighFreqAttention
 
 
 def test_registered_names() -> None:
-    assert variant_names() == ["dsr_only", "lite", "paper", "test"]
+    assert variant_names() == ["dsr_only", "lite", "lite_hr", "paper", "test"]
 
 
 def test_unknown_variant_lists_names() -> None:
-    with pytest.raises(ConfigError, match="dsr_only, lite, paper, test"):
+    with pytest.raises(ConfigError, match="dsr_only, lite, lite_hr, paper, test"):
         create_model("huge")
 
 
@@ -35,7 +35,7 @@ def test_override_applies_and_keeps_variant_name() -> None:
     assert len(model.dsr.trunk) == 3
 
 
-@pytest.mark.parametrize("name", ["paper", "lite", "dsr_only", "test"])
+@pytest.mark.parametrize("name", ["paper", "lite", "lite_hr", "dsr_only", "test"])
 def test_config_round_trips_through_mapping(name: str) -> None:
     config = create_model(name).config
     mapping = to_mapping(config)
@@ -74,6 +74,7 @@ def test_stride_property() -> None:
     [
         ("paper", 3, 2),
         ("lite", 3, 2),
+        ("lite_hr", 3, 2),
         ("dsr_only", 0, 0),
         ("test", 3, 2),
     ],
