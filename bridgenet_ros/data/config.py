@@ -204,6 +204,10 @@ class DataConfig:
         sensor_models: sensor models to mix (ToF and/or stereo, chosen by weight per sample).
         sensor_model_prob: probability of degrading a training sample with a sensor model
             (metric sources only).
+        rgb_dropout_prob: guidance dropout: probability that a training sample's RGB is replaced
+            by its mean colour (no edges, no texture), so the network learns to keep the
+            up-sampled depth, and to correct it from the depth alone, where the RGB gives no
+            evidence (docs/architecture.md, "Stage 2 measurements"). ``0`` = off.
         on_error: ``raise`` or ``skip`` for bad files (skips are counted, another frame is
             drawn); validation always raises.
         seed: base seed of the sample randomness.
@@ -222,6 +226,7 @@ class DataConfig:
     sensor_model: SensorModelConfig | None = None
     sensor_models: tuple[SensorModelChoice, ...] = ()
     sensor_model_prob: float = 0.5
+    rgb_dropout_prob: float = 0.0
     on_error: Literal["raise", "skip"] = "raise"
     seed: int = 0
     data_root: str | None = None
@@ -305,6 +310,10 @@ class DataConfig:
         if not 0.0 <= self.sensor_model_prob <= 1.0:
             raise ConfigError(
                 f"DataConfig.sensor_model_prob must be in [0, 1], got {self.sensor_model_prob}"
+            )
+        if not 0.0 <= self.rgb_dropout_prob <= 1.0:
+            raise ConfigError(
+                f"DataConfig.rgb_dropout_prob must be in [0, 1], got {self.rgb_dropout_prob}"
             )
         if self.on_error not in ("raise", "skip"):
             raise ConfigError(f"DataConfig.on_error must be raise or skip, got {self.on_error!r}")

@@ -132,8 +132,12 @@ class DepthSRDataset(Dataset[dict[str, torch.Tensor]]):
             )
         only = self.sources[0]
         if len(self.sources) == 1 and isinstance(only, ShardSet):
-            return only.sample((self.epoch * cfg.samples_per_epoch + index) % len(only))
-        return self._draw_training_sample(index)
+            sample = only.sample((self.epoch * cfg.samples_per_epoch + index) % len(only))
+        else:
+            sample = self._draw_training_sample(index)
+        if cfg.rgb_dropout_prob > 0.0:
+            drop_guidance(sample, np.random.default_rng([cfg.seed, self.epoch, index, 1]), cfg)
+        return sample
 
     def _draw_training_sample(self, index: int) -> dict[str, np.ndarray]:
         """Draw source, frame, scale, flip and sensor model; redraw crops without valid pixels."""
@@ -203,3 +207,21 @@ def build_dataset(config: DataConfig, split: SplitName = "train") -> DepthSRData
     if split not in ("train", "val"):
         raise ConfigError(f"split must be 'train' or 'val', got {split!r}")
     return DepthSRDataset(build_sources(config, split), config, split)
+
+
+def drop_guidance(
+    sample: dict[str, np.ndarray], rng: np.random.Generator, cfg: DataConfig
+) -> bool:
+    """Guidance dropout: with ``cfg.rgb_dropout_prob``, flatten ``sample["rgb"]`` in place.
+
+    The ``(3, h, w)`` RGB becomes its per-channel mean, so the sample carries no RGB edge or
+    texture. Its own random stream (``rng``) leaves every other draw of the sample unchanged.
+
+    Returns:
+        Whether the RGB was flattened.
+    """
+    if rng.random() >= cfg.rgb_dropout_prob:
+        return False
+    rgb = sample["rgb"]
+    rgb[...] = rgb.mean(axis=(1, 2), keepdims=True)
+    return True

@@ -270,7 +270,8 @@ def write_training_shards(
 
     Sample ``j`` is the dataset's sample ``j % samples_per_epoch`` of epoch
     ``j // samples_per_epoch`` (the trainer's order), so a ``shards`` source built from these
-    gives the same samples as the on-the-fly mix for the same seed.
+    gives the same samples as the on-the-fly mix for the same seed. Guidance dropout
+    (``rgb_dropout_prob``) is not baked in: the dataset applies it when it reads the shards.
 
     Args:
         config: the :class:`~.config.DataConfig` (its training split).
@@ -287,8 +288,11 @@ def write_training_shards(
     Raises:
         DataError: ``samples < 1``, ``out_dir`` already holds shards, or a source problem.
     """
+    from dataclasses import replace
+
     from bridgenet_ros.config_io import to_mapping
 
+    config = replace(config, rgb_dropout_prob=0.0)
     if samples < 1 or workers < 1 or shard_size < 1:
         raise DataError(
             f"shards: samples, workers and shard_size must be >= 1, got {samples}, {workers}, "

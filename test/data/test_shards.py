@@ -15,7 +15,7 @@ from bridgenet_ros.config_io import from_mapping
 from bridgenet_ros.data.config import DataConfig, SourceConfig
 from bridgenet_ros.data.datasets import build_dataset
 from bridgenet_ros.data.shards import ShardSet, write_training_shards
-from bridgenet_ros.errors import DataError
+from bridgenet_ros.errors import ConfigError, DataError
 
 MAPPING = {
     "sources": [{"kind": "synthetic", "height": 64, "width": 80}],
@@ -116,3 +116,38 @@ def test_cli_build_shards_and_bench(tmp_path: Path, capsys: pytest.CaptureFixtur
         == 1
     )
     assert main(["data"]) == 2
+
+
+def _flat(rgb: np.ndarray) -> bool:
+    return bool(np.all(rgb == rgb[:, :1, :1]))
+
+
+def test_guidance_dropout_flattens_rgb_only_and_is_not_baked_into_shards(tmp_path: Path) -> None:
+    config, _ = _shards(tmp_path)
+    dropping = replace(config, rgb_dropout_prob=0.5)
+    out = tmp_path / "dropping"
+    write_training_shards(dropping, out, 12, shard_size=6)
+    plain, fly = build_dataset(config), build_dataset(dropping)
+    sharded = build_dataset(replace(dropping, sources=(SourceConfig("shards", path=str(out)),)))
+    flattened = 0
+    for epoch in range(2):
+        for dataset in (plain, fly, sharded):
+            dataset.set_epoch(epoch)
+        for i in range(6):
+            a, b, c = plain.sample_arrays(i), fly.sample_arrays(i), sharded.sample_arrays(i)
+            for key in a:
+                np.testing.assert_array_equal(b[key], c[key], err_msg=key)  # dropped once only
+                if key != "rgb":
+                    np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+            assert not _flat(a["rgb"])
+            if _flat(b["rgb"]):
+                flattened += 1
+                np.testing.assert_allclose(b["rgb"][:, 0, 0], a["rgb"].mean(axis=(1, 2)), 1e-5)
+            else:
+                np.testing.assert_array_equal(a["rgb"], b["rgb"])
+    assert 1 <= flattened <= 11
+
+
+def test_guidance_dropout_probability_is_checked() -> None:
+    with pytest.raises(ConfigError, match="rgb_dropout_prob"):
+        from_mapping(DataConfig, {**MAPPING, "rgb_dropout_prob": 1.5})
