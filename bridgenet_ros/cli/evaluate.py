@@ -136,7 +136,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="YAML",
         help="noisy-LR protocol: degrade the bicubic LR with the sensor model of"
-        " this YAML (config/sensor_model_tof.yaml or config/sensor_model_stereo.yaml)",
+        " this YAML (config/sensor_model_tof.yaml, config/sensor_model_stereo.yaml or"
+        " config/sensor_model_lidar.yaml)",
     )
     parser.add_argument("--sensor-seed", type=int, default=0, help="seed of --sensor-model")
     parser.add_argument(

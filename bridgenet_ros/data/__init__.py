@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from bridgenet_ros.data.config import DataConfig, SensorModelChoice, SourceConfig
 from bridgenet_ros.data.degradation import (
+    LidarSensorConfig,
     SensorModelConfig,
     StereoSensorConfig,
+    apply_lidar_model,
     apply_sensor_model,
     apply_stereo_model,
     bicubic_downsample,
@@ -40,6 +42,7 @@ from bridgenet_ros.data.synthetic import (
 __all__ = [
     "NAMED_SETS",
     "DataConfig",
+    "LidarSensorConfig",
     "PhotoTextures",
     "RGBDFolder",
     "RGBDSample",
@@ -50,6 +53,7 @@ __all__ = [
     "StereoSensorConfig",
     "SyntheticFrame",
     "SyntheticScenes",
+    "apply_lidar_model",
     "apply_sensor_model",
     "apply_stereo_model",
     "bicubic_downsample",

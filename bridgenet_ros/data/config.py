@@ -5,7 +5,8 @@ The ``data:`` section of a training YAML (``config/train_*.yaml``) becomes a :cl
 when the :class:`~bridgenet_ros.train.config.TrainConfig` is loaded, so a misspelt key or a bad
 value fails at load with the field's name, not minutes into a run. Nested and typed: every
 source is a :class:`SourceConfig`, every sensor model a :class:`SensorModelChoice` holding a
-:class:`~.degradation.SensorModelConfig` (ToF) or a :class:`~.degradation.StereoSensorConfig`.
+:class:`~.degradation.SensorModelConfig` (ToF), a :class:`~.degradation.StereoSensorConfig` or a
+:class:`~.degradation.LidarSensorConfig`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, Literal, Mapping
 from bridgenet_ros.config_io import from_mapping
 from bridgenet_ros.data.degradation import (
     AnySensorModel,
+    LidarSensorConfig,
     SensorModelConfig,
     StereoSensorConfig,
 )
@@ -127,31 +129,38 @@ class SourceConfig:
 
 @dataclass(frozen=True)
 class SensorModelChoice:
-    """One entry of ``DataConfig.sensor_models``: a ToF **or** a stereo model and its weight.
+    """One entry of ``DataConfig.sensor_models``: a ToF, stereo **or** LiDAR model and its weight.
 
-    YAML: ``{weight: 2.0, tof: {noise_b_per_m: 0.004}}`` or ``{weight: 1.0, stereo: {}}``.
+    YAML: ``{weight: 2.0, tof: {noise_b_per_m: 0.004}}``, ``{weight: 1.0, stereo: {}}`` or
+    ``{weight: 1.0, lidar: {n_beams: 32}}``.
 
     Attributes:
         weight: relative probability of this model among the entries (> 0).
         tof: ToF/structured-light parameters (:class:`SensorModelConfig`).
         stereo: active-stereo parameters (:class:`StereoSensorConfig`).
+        lidar: multi-beam LiDAR parameters (:class:`LidarSensorConfig`).
     """
 
     weight: float = 1.0
     tof: SensorModelConfig | None = None
     stereo: StereoSensorConfig | None = None
+    lidar: LidarSensorConfig | None = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.tof, Mapping):
-            tof = from_mapping(SensorModelConfig, self.tof, where="sensor_models[].tof")
-            object.__setattr__(self, "tof", tof)
-        if isinstance(self.stereo, Mapping):
-            stereo = from_mapping(StereoSensorConfig, self.stereo, where="sensor_models[].stereo")
-            object.__setattr__(self, "stereo", stereo)
-        if (self.tof is None) == (self.stereo is None):
+        kinds = {
+            "tof": SensorModelConfig,
+            "stereo": StereoSensorConfig,
+            "lidar": LidarSensorConfig,
+        }
+        for name, cls in kinds.items():
+            value = getattr(self, name)
+            if isinstance(value, Mapping):
+                value = from_mapping(cls, value, where=f"sensor_models[].{name}")
+                object.__setattr__(self, name, value)
+        if sum(getattr(self, name) is not None for name in kinds) != 1:
             raise ConfigError(
-                "a sensor_models entry needs exactly one of 'tof' or 'stereo' (a mapping of that "
-                "model's parameters, {} for its defaults)"
+                "a sensor_models entry needs exactly one of 'tof', 'stereo' or 'lidar' (a mapping "
+                "of that model's parameters, {} for its defaults)"
             )
         if not (math.isfinite(self.weight) and self.weight > 0):
             raise ConfigError(f"sensor_models[].weight must be > 0, got {self.weight}")
@@ -159,7 +168,7 @@ class SensorModelChoice:
     @property
     def model(self) -> AnySensorModel:
         """The chosen model's parameters."""
-        model = self.tof if self.tof is not None else self.stereo
+        model = self.tof or self.stereo or self.lidar
         assert model is not None
         return model
 
@@ -201,7 +210,8 @@ class DataConfig:
         val_fraction: share of groups (e.g. RGB-D-D capture days) held out for validation.
         sensor_model: one ToF sensor model (the original form; same as one ``sensor_models``
             entry ``{tof: ...}``); not together with ``sensor_models``.
-        sensor_models: sensor models to mix (ToF and/or stereo, chosen by weight per sample).
+        sensor_models: sensor models to mix (ToF, stereo and/or LiDAR, chosen by weight per
+            sample).
         sensor_model_prob: probability of degrading a training sample with a sensor model
             (metric sources only).
         rgb_dropout_prob: guidance dropout: probability that a training sample's RGB is replaced
@@ -258,7 +268,7 @@ class DataConfig:
         if self.sensor_model is not None and not isinstance(self.sensor_model, SensorModelConfig):
             raise ConfigError(
                 f"DataConfig.sensor_model must be a mapping of ToF parameters, got "
-                f"{self.sensor_model!r}; use sensor_models for stereo"
+                f"{self.sensor_model!r}; use sensor_models for stereo or LiDAR"
             )
         choices = _as_tuple_of(SensorModelChoice, self.sensor_models, "DataConfig.sensor_models")
         object.__setattr__(self, "sensor_models", choices)

@@ -21,10 +21,14 @@ evaluation protocol:
 * active stereo, RealSense D4xx / OAK-D-like (:class:`StereoSensorConfig`,
   :func:`apply_stereo_model`): disparity noise (so ``sigma_z = z^2 sigma_d / (f B)``), sub-pixel
   disparity quantization, edge fattening toward the second camera, the invalid band at the left
-  image edge and occlusion shadows left of foreground objects.
+  image edge and occlusion shadows left of foreground objects;
+* multi-beam LiDAR, Velodyne VLP-16 / Ouster OS1-like (:class:`LidarSensorConfig`,
+  :func:`apply_lidar_model`): only the pixels on the projected beam rows are valid (random fan
+  offset and roll per sample), with range noise, mixed pixels at depth edges, range limits and
+  dropout.
 
-Holes are written as 0 or NaN. :func:`sensor_model_from_mapping` builds either model from a
-mapping with an optional ``kind: tof | stereo`` key (the ``--sensor-model`` YAML files).
+Holes are written as 0 or NaN. :func:`sensor_model_from_mapping` builds any of the models from a
+mapping with an optional ``kind: tof | stereo | lidar`` key (the ``--sensor-model`` YAML files).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from typing import Any, Literal, Mapping, Union
 
 import numpy as np
 
+from bridgenet_ros.data.lidar import LidarSensorConfig, apply_lidar_model
 from bridgenet_ros.data.stereo import StereoSensorConfig, apply_stereo_model
 from bridgenet_ros.errors import ConfigError, DataError
 from bridgenet_ros.runtime.normalize import valid_mask
@@ -43,13 +48,16 @@ from bridgenet_ros.runtime.resize import lr_size_for_scale, resize
 
 __all__ = [
     "AnySensorModel",
+    "LidarSensorConfig",
     "SensorModelConfig",
     "StereoSensorConfig",
+    "apply_lidar_model",
     "apply_sensor_model",
     "apply_stereo_model",
     "bicubic_downsample",
     "fill_invalid_nearest",
     "load_sensor_model",
+    "mix_edge_pixels",
     "sensor_model_from_mapping",
     "upsample_depth",
 ]
@@ -234,13 +242,16 @@ def apply_sensor_model(
     *,
     frame_width_px: float | None = None,
     x_offset_px: float = 0.0,
+    frame_height_px: float | None = None,
+    y_offset_px: float = 0.0,
 ) -> np.ndarray:
-    """Degrade a metric depth map like a real depth sensor (ToF, or stereo: see below).
+    """Degrade a metric depth map like a real depth sensor (ToF, stereo or LiDAR: see below).
 
     ToF order: misregistration shift, flying pixels at edges, Gaussian noise ``sigma(z)``,
     quantization, then holes from the range limits and the dropout causes. Already-invalid pixels
     stay invalid (and move with the shift). A :class:`StereoSensorConfig` is handed to
-    :func:`apply_stereo_model` (with ``frame_width_px`` and ``x_offset_px``).
+    :func:`apply_stereo_model` (with ``frame_width_px`` and ``x_offset_px``), a
+    :class:`LidarSensorConfig` to :func:`apply_lidar_model` (with the frame size and offsets).
 
     Args:
         depth: ``(h, w)`` depth in metres, invalid = 0/NaN.
@@ -248,8 +259,12 @@ def apply_sensor_model(
         config: model parameters (defaults of :class:`SensorModelConfig`).
         rgb: optional ``(H, W, 3)`` uint8 image for dark-pixel dropout and the RGB-pixel
             shift cap; resized with nearest sampling when its size differs from ``depth``.
-        frame_width_px: stereo only, see :func:`apply_stereo_model`.
-        x_offset_px: stereo only, see :func:`apply_stereo_model`.
+        frame_width_px: stereo and LiDAR: width of the whole frame in pixels of ``depth``
+            (default ``w``), see :func:`apply_stereo_model`.
+        x_offset_px: stereo and LiDAR: column of ``depth``'s left edge within that frame.
+        frame_height_px: LiDAR only: height of the whole frame in pixels of ``depth`` (default
+            ``h``), see :func:`apply_lidar_model`.
+        y_offset_px: LiDAR only: row of ``depth``'s top edge within that frame.
 
     Returns:
         ``(h, w)`` float32 depth in metres with holes as 0 or NaN (``config.hole_value``).
@@ -262,6 +277,16 @@ def apply_sensor_model(
     if isinstance(config, StereoSensorConfig):
         return apply_stereo_model(
             depth, rng, config, frame_width_px=frame_width_px, x_offset_px=x_offset_px
+        )
+    if isinstance(config, LidarSensorConfig):
+        return apply_lidar_model(
+            depth,
+            rng,
+            config,
+            frame_width_px=frame_width_px,
+            x_offset_px=x_offset_px,
+            frame_height_px=frame_height_px,
+            y_offset_px=y_offset_px,
         )
     cfg = config or SensorModelConfig()
     if depth.ndim != 2:
@@ -276,20 +301,7 @@ def apply_sensor_model(
     if shift_max > 0.0:
         z, valid = _shift_subpixel(z, valid, rng.uniform(-shift_max, shift_max, 2))
 
-    # Flying pixels: at a depth jump, mix the two sides with a random weight.
-    if cfg.flying_pixel_prob > 0.0 and h > 1 and w > 1:
-        right = np.zeros_like(z)
-        right[:, :-1] = z[:, 1:]
-        down = np.zeros_like(z)
-        down[:-1, :] = z[1:, :]
-        jump_x = np.abs(right - z) > cfg.edge_threshold_m
-        jump_y = np.abs(down - z) > cfg.edge_threshold_m
-        other = np.where(jump_x, right, down)
-        edge = (jump_x | jump_y) & valid & (other > 0)
-        fly = edge & (rng.random((h, w)) < cfg.flying_pixel_prob)
-        t = rng.random((h, w)).astype(np.float32)
-        z = np.where(fly, z + t * (other - z), z)
-
+    z = mix_edge_pixels(z, valid, rng, cfg.flying_pixel_prob, cfg.edge_threshold_m)
     sigma = cfg.noise_a_m + cfg.noise_b_per_m * z * z
     z = z + sigma * rng.standard_normal((h, w), dtype=np.float32)
     if cfg.quantization_mm > 0.0:
@@ -321,6 +333,42 @@ def apply_sensor_model(
     return np.where(drop, hole, z).astype(np.float32)
 
 
+def mix_edge_pixels(
+    z: np.ndarray, valid: np.ndarray, rng: np.random.Generator, prob: float, threshold_m: float
+) -> np.ndarray:
+    """Flying / mixed pixels: at a depth jump, mix the two sides with a random weight.
+
+    A valid pixel whose right (else lower) neighbour differs by more than ``threshold_m`` takes,
+    with probability ``prob``, the value ``z + t (other - z)`` with ``t`` uniform in ``[0, 1)``
+    (ToF flying pixels; a LiDAR beam footprint on two surfaces). Draws two ``(h, w)`` uniform
+    arrays when ``prob > 0`` and the map is at least 2x2, none otherwise.
+
+    Args:
+        z: ``(h, w)`` float32 depth, 0 where invalid.
+        valid: ``(h, w)`` bool.
+        rng: random generator.
+        prob: mixing probability at an edge.
+        threshold_m: depth jump that counts as an edge.
+
+    Returns:
+        ``(h, w)`` float32 depth (``z`` itself when nothing is drawn).
+    """
+    h, w = z.shape
+    if prob <= 0.0 or h < 2 or w < 2:
+        return z
+    right = np.zeros_like(z)
+    right[:, :-1] = z[:, 1:]
+    down = np.zeros_like(z)
+    down[:-1, :] = z[1:, :]
+    jump_x = np.abs(right - z) > threshold_m
+    jump_y = np.abs(down - z) > threshold_m
+    other = np.where(jump_x, right, down)
+    edge = (jump_x | jump_y) & valid & (other > 0)
+    fly = edge & (rng.random((h, w)) < prob)
+    t = rng.random((h, w)).astype(np.float32)
+    return np.where(fly, z + t * (other - z), z)
+
+
 def _shift_subpixel(
     depth: np.ndarray, valid: np.ndarray, offset_yx: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -342,13 +390,16 @@ def _shift_subpixel(
     return np.where(valid_shifted, shifted, 0.0).astype(np.float32), valid_shifted
 
 
-#: either sensor model
-AnySensorModel = Union[SensorModelConfig, StereoSensorConfig]
+#: any sensor model
+AnySensorModel = Union[SensorModelConfig, StereoSensorConfig, LidarSensorConfig]
 
 #: ``kind`` key of a sensor-model mapping -> its config class
-SENSOR_MODEL_KINDS: dict[str, type[SensorModelConfig] | type[StereoSensorConfig]] = {
+SENSOR_MODEL_KINDS: dict[
+    str, type[SensorModelConfig] | type[StereoSensorConfig] | type[LidarSensorConfig]
+] = {
     "tof": SensorModelConfig,
     "stereo": StereoSensorConfig,
+    "lidar": LidarSensorConfig,
 }
 
 
@@ -356,7 +407,7 @@ def sensor_model_from_mapping(mapping: Mapping[str, Any], *, where: str = "") ->
     """Build a sensor model from a mapping with an optional ``kind`` key (default ``tof``).
 
     Args:
-        mapping: ``{kind: tof | stereo, <fields of that model>}``.
+        mapping: ``{kind: tof | stereo | lidar, <fields of that model>}``.
         where: label for error messages (the YAML file).
 
     Raises:
@@ -377,7 +428,7 @@ def sensor_model_from_mapping(mapping: Mapping[str, Any], *, where: str = "") ->
 
 
 def load_sensor_model(path: str | Path) -> AnySensorModel:
-    """Read a sensor-model YAML (``config/sensor_model_tof.yaml``, ``..._stereo.yaml``).
+    """Read a sensor-model YAML (``config/sensor_model_{tof,stereo,lidar}.yaml``).
 
     Raises:
         ConfigError: unreadable file, unknown kind or key, invalid value.

@@ -72,8 +72,9 @@ def make_sample(
             crop, no sensor model (validation).
         flip: mirror the sample horizontally.
         use_real_lr: use ``frame.depth_lr`` when present.
-        sensor_model: degrade the LR map with this model (metric frames only); a stereo model
-            is told where the crop lies in the frame (left band, focal length per LR pixel).
+        sensor_model: degrade the LR map with this model (metric frames only); a stereo or
+            LiDAR model is told where the crop lies in the frame (stereo: left band, focal length
+            per LR pixel; LiDAR: beam rows, focal length from the frame height).
 
     Returns:
         Dict of numpy arrays: ``rgb (3, h, w)`` float32 0..1, ``depth_lr_up_norm (1, h, w)``,
@@ -117,6 +118,8 @@ def make_sample(
                 rgb,
                 frame_width_px=width / scale,
                 x_offset_px=x0 / scale,
+                frame_height_px=height / scale,
+                y_offset_px=y0 / scale,
             )
         if not valid_mask(depth_lr).any():
             raise DataError(f"{frame.name}: LR crop has no valid pixel after degradation")

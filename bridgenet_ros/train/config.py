@@ -46,10 +46,10 @@ class ValConfig:
         max_images: at most this many images (evenly spaced over the split) per validation.
         crop: border crop in pixels before scoring.
         metric: ``rmse`` or ``mae`` (metres), averaged over scales: chooses the best checkpoint.
-        sensor_model: ``""`` = bicubic LR only; else a YAML of ``SensorModelConfig`` keys (e.g.
-            ``config/sensor_model_tof.yaml``): every frame is also scored with that noisy LR
-            (seeded, the same each time) and the metric averages the clean and noisy scores, so
-            the best checkpoint is also the robust one.
+        sensor_model: ``""`` = bicubic LR only; else a sensor-model YAML (``kind: tof |
+            stereo | lidar``, e.g. ``config/sensor_model_tof.yaml``): every frame is also
+            scored with that noisy LR (seeded, the same each time) and the metric averages the
+            clean and noisy scores, so the best checkpoint is also the robust one.
     """
 
     set: str = "rgbdd"

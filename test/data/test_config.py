@@ -52,7 +52,7 @@ def test_nested_and_typed() -> None:
     [
         ({"sources": [{"kind": "synthetic", "hieght": 64}]}, "hieght"),
         ({"sensor_models": [{"stereo": {"baseline": 0.05}}]}, "baseline"),
-        ({"sensor_models": [{"weight": 1.0}]}, "tof' or 'stereo"),
+        ({"sensor_models": [{"weight": 1.0}]}, "'tof', 'stereo' or 'lidar'"),
         ({"sensor_models": [{"stereo": {}, "tof": {}}]}, "exactly one"),
         ({"sensor_model": {}, "sensor_models": [{"stereo": {}}]}, "not both"),
         ({"sources": [{"kind": "named", "path": "x", "texture_photos": ["rgbdd"]}]}, "synthetic"),

@@ -22,7 +22,7 @@ MAPPING = {
     "crop_hw": [32, 48],
     "samples_per_epoch": 6,
     "scale_range": [2, 6],
-    "sensor_models": [{"tof": {}}, {"stereo": {}}],
+    "sensor_models": [{"tof": {}}, {"stereo": {}}, {"lidar": {}}],
     "sensor_model_prob": 0.7,
     "seed": 4,
 }
@@ -60,7 +60,7 @@ def test_shard_samples_equal_on_the_fly_samples(tmp_path: Path) -> None:
     assert compared == 14
     tensors = sharded[0]
     assert tensors["rgb"].dtype == torch.float32 and tensors["mask_valid"].shape == (1, 32, 48)
-    # samples with a sensor model are in there (their LR has holes or stereo steps)
+    # samples with a sensor model are in there (their LR has holes, stereo steps or beam rows)
     assert len({float(sharded.sample_arrays(i)["scale"]) for i in range(6)}) == 6
 
 

@@ -140,7 +140,7 @@ def test_dispatch_and_mapping(repo_root: Path) -> None:
     assert isinstance(sensor_model_from_mapping({"noise_a_m": 0.002}), SensorModelConfig)
     assert sensor_model_from_mapping({"kind": "stereo", "baseline_m": 0.075}).baseline_m == 0.075
     with pytest.raises(ConfigError, match="kind"):
-        sensor_model_from_mapping({"kind": "lidar"})
+        sensor_model_from_mapping({"kind": "sonar"})
     with pytest.raises(ConfigError, match="baseline"):
         sensor_model_from_mapping({"kind": "stereo", "baseline": 0.05})
     with pytest.raises(ConfigError, match="min_depth_m"):

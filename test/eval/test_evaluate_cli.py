@@ -181,6 +181,29 @@ def test_stereo_sensor_model_yaml_drives_the_noisy_protocol(
     assert "stereo" in json.dumps(json.loads(out.read_text())["lr"])
 
 
+def test_lidar_sensor_model_yaml_drives_the_noisy_protocol(tiny_set: Path, tmp_path: Path) -> None:
+    """``--sensor-model config/sensor_model_lidar.yaml`` (``kind: lidar``) is accepted.
+
+    Sparse beam rows in, scores on the supported pixels out, the same numbers with the same seed.
+    """
+    from bridgenet_ros.data.degradation import load_sensor_model
+    from bridgenet_ros.eval.evaluate import load_eval_frames
+
+    lidar = load_sensor_model("config/sensor_model_lidar.yaml")
+    frames, _ = load_eval_frames(str(tiny_set), scale=4.0, depth_scale=0.1, sensor_model=lidar)
+    assert any(((f.depth_lr > 0).sum(axis=1) == 0).any() for f in frames)  # rows without a beam
+    scores = []
+    for run in range(2):
+        out = tmp_path / f"lidar{run}.json"
+        args = ["eval", "--data", str(tiny_set), "--scale", "4", "--depth-scale", "0.1"]
+        args += ["--baselines", "bicubic", "--sensor-model", "config/sensor_model_lidar.yaml"]
+        assert main([*args, "--json", str(out)]) == 0
+        report = json.loads(out.read_text())
+        assert "sensor_model_lidar" in report["lr"]
+        scores.append(report["methods"]["bicubic"]["rmse"])
+    assert np.isfinite(scores[0]) and scores[0] == scores[1]
+
+
 def test_eval_runs_a_deployment_graph_like_its_checkpoint(
     tiny_set: Path, test_checkpoint: Path, tmp_path: Path
 ) -> None:

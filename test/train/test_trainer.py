@@ -260,24 +260,28 @@ def test_ddp_world_size_one_like_torchrun(tmp_path: Path, monkeypatch: pytest.Mo
     )
 
 
-def test_validation_with_the_sensor_model_scores_clean_and_noisy_lr(tmp_path: Path) -> None:
-    """``val.sensor_model``: each scale scored on clean and noisy LR; the mean covers both."""
+def _tiny_val_set(root: Path) -> Path:
+    """Two 64x48 RGB-D frames (depth PNG in mm, 1-2 m) in the folder format under ``root``."""
     import numpy as np
     from PIL import Image
 
-    from bridgenet_ros.model import create_model
-    from bridgenet_ros.train.validation import build_validator
-
-    (tmp_path / "set" / "rgb").mkdir(parents=True)
-    (tmp_path / "set" / "depth").mkdir(parents=True)
+    (root / "rgb").mkdir(parents=True)
+    (root / "depth").mkdir(parents=True)
     y, x = np.mgrid[0:48, 0:64]
     for i in range(2):
         depth_mm = 1000 + 8 * x + 4 * y + 400 * (x > 30 + 4 * i)
-        Image.fromarray(depth_mm.astype(np.uint16)).save(
-            tmp_path / "set" / "depth" / f"2020010{i}120000.png"
-        )
+        Image.fromarray(depth_mm.astype(np.uint16)).save(root / "depth" / f"2020010{i}120000.png")
         rgb = np.stack([(x * 4) % 256, (y * 5) % 256, 128 + 0 * x], -1).astype(np.uint8)
-        Image.fromarray(rgb).save(tmp_path / "set" / "rgb" / f"2020010{i}120000.png")
+        Image.fromarray(rgb).save(root / "rgb" / f"2020010{i}120000.png")
+    return root
+
+
+def test_validation_with_the_sensor_model_scores_clean_and_noisy_lr(tmp_path: Path) -> None:
+    """``val.sensor_model``: each scale scored on clean and noisy LR; the mean covers both."""
+    from bridgenet_ros.model import create_model
+    from bridgenet_ros.train.validation import build_validator
+
+    _tiny_val_set(tmp_path / "set")
     sensor = tmp_path / "sensor.yaml"
     sensor.write_text("noise_a_m: 0.02\nnoise_b_per_m: 0.0\n")
     config = ValConfig(
@@ -298,6 +302,27 @@ def test_validation_with_the_sensor_model_scores_clean_and_noisy_lr(tmp_path: Pa
     )
     with torch.no_grad():
         assert set(clean(model)) == {"rmse", "mae", "rmse_x4"}
+
+
+def test_validation_with_the_lidar_sensor_model(tmp_path: Path, repo_root: Path) -> None:
+    """``val.sensor_model: config/sensor_model_lidar.yaml``: noisy frames are beam rows."""
+    from bridgenet_ros.model import create_model
+    from bridgenet_ros.train.validation import build_validator
+
+    config = ValConfig(
+        set=str(_tiny_val_set(tmp_path / "set")),
+        split="all",
+        scales=(4.0,),
+        crop=2,
+        sensor_model=str(repo_root / "config" / "sensor_model_lidar.yaml"),
+    )
+    validator = build_validator(config, torch.device("cpu"))
+    for frame in validator.frames_by_name["noisy_x4"]:
+        rows_with_returns = (frame.depth_lr > 0).any(axis=1)
+        assert rows_with_returns.any() and not rows_with_returns.all()
+    with torch.no_grad():
+        metrics = validator(create_model("test").eval())
+    assert math.isfinite(metrics["rmse_noisy_x4"]) and metrics["rmse_noisy_x4"] > 0
 
 
 def test_wall_limit_stops_saved_without_touching_the_schedule(tmp_path: Path) -> None:
