@@ -39,6 +39,9 @@ except ImportError:
 RGB_HW = (48, 64)
 DEPTH_HW = (12, 16)
 WAIT_S = 60.0
+#: the in-process nodes look at their ``auto`` inputs' publishers this often (0.5 s in use), so
+#: a switch takes a tenth of the time; tests that wait for "several looks" scale with it
+QOS_CHECK_S = 0.05
 _NAMESPACES = itertools.count()
 
 
@@ -276,6 +279,7 @@ def make_harness(ros_context: Context, test_model_path: Path) -> Iterator[Callab
             context=ros_context,
             namespace=namespace,
             parameter_overrides=node_params(test_model_path, **params),
+            qos_check_period_s=QOS_CHECK_S,
         )
         harness = Harness(ros_context, node, reliability or ReliabilityPolicy.RELIABLE, namespace)
         made.append(harness)
@@ -292,6 +296,7 @@ def ros_helpers() -> SimpleNamespace:
     return SimpleNamespace(
         RGB_HW=RGB_HW,
         DEPTH_HW=DEPTH_HW,
+        QOS_CHECK_S=QOS_CHECK_S,
         Harness=Harness,
         image_msg=image_msg,
         camera_info_msg=camera_info_msg,
