@@ -172,14 +172,15 @@ def test_invalid_override_fails_at_start_up(
 def test_a_failing_publisher_lookup_does_not_stop_the_node(
     make_harness: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    harness = make_harness(reliability=ReliabilityPolicy.RELIABLE)
     calls: list[str] = []
 
-    def broken(topic: str, no_mangle: bool = False) -> Any:
+    def broken(self: Any, topic: str, no_mangle: bool = False) -> Any:
         calls.append(topic)
         raise RuntimeError("graph unavailable")
 
-    monkeypatch.setattr(harness.node, "get_publishers_info_by_topic", broken)
+    # broken from the node's first look on (the client is a plain rclpy node: not affected)
+    monkeypatch.setattr(BridgeNetNode, "get_publishers_info_by_topic", broken)
+    harness = make_harness(reliability=ReliabilityPolicy.RELIABLE)
     harness.wait_for(lambda: len(calls) >= 2, 10, "two failed looks at the publishers")
     assert harness.thread.is_alive()  # the executor kept spinning
     assert _node_side(harness)["rgb/image"] == "best_effort"  # nothing switched blindly
