@@ -7,9 +7,11 @@ with the given publisher reliability at a fixed rate (slower than the node's inf
 counts the pairs that produced a ``depth_sr/image``. With ``input_reliability: auto`` the script
 first waits until the node's subscriptions have switched to what the publishers offer (the switch
 time is reported), then sends one warm-up pair at a time until one comes back, then the measured
-pairs.
+pairs. :func:`measure_sequence` runs several such phases (one publisher kind each, the
+publishers re-created per phase) against one node process: the node's ``auto`` subscriptions
+follow each phase's publishers.
 
-``test/ros/test_qos_process.py`` runs :func:`measure` with small numbers; the figures in
+``test/ros/test_qos_process.py`` runs :func:`measure_sequence` with small numbers; the figures in
 docs/performance.md come from the command line::
 
     PYTHONPATH=$PWD .venv/bin/python scripts/bench_input_qos.py --publisher reliable \
@@ -30,7 +32,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -38,6 +40,18 @@ from bridgenet_ros.stream.stamps import ns_to_sec_nanosec, stamp_to_ns
 
 #: the node's namespace, unique per process so concurrent runs in one DDS domain stay apart
 NAMESPACE = f"/qos_bench_{os.getpid()}"
+#: the node's diagnostics period (s): its pairs counter is read from /diagnostics
+DIAG_PERIOD_S = 0.25
+#: seconds between warm-up pairs (the first inference is slow; best-effort pairs can be lost)
+WARM_UP_INTERVAL_S = 0.25
+#: a diagnostics message this long after the last pair sent has counted every pair that arrived
+SETTLE_S = 0.3
+#: bound of the wait for the outputs of the measured pairs (lost pairs never come back)
+LAST_OUTPUTS_S = 3.0
+
+
+class _Timeout(RuntimeError):
+    """A wait ran out of time (the node process is still running)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,8 @@ class TransportResult:
         pipeline_ms: the node's pipeline p50 at the end (its /diagnostics), so the node's rate
             (1000 / pipeline_ms) can be compared with ``rate_hz``.
         rate_hz: pairs per second sent.
+        warm_up_sent: warm-up pairs sent until the first output came back (1 when none was lost;
+            :func:`measure_sequence` raises when none comes back within its ``timeout_s``).
     """
 
     publisher: str
@@ -66,6 +82,7 @@ class TransportResult:
     node_pairs: int
     pipeline_ms: float
     rate_hz: float
+    warm_up_sent: int
 
     @property
     def fraction(self) -> float:
@@ -79,7 +96,7 @@ def node_command(model_path: Path, backend: str, input_reliability: str, model_h
         "model_path": str(model_path),
         "backend": backend,
         "input_reliability": input_reliability,
-        "diagnostics_period": "0.5",
+        "diagnostics_period": str(DIAG_PERIOD_S),
         "publish_mde": "false",
         "model_height": str(model_hw),
         "model_width": str(model_hw * 4 // 3),
@@ -92,21 +109,25 @@ def node_command(model_path: Path, backend: str, input_reliability: str, model_h
 
 
 def _wait(predicate: Callable[[], bool], timeout: float, what: str, proc: Any) -> float:
-    """Poll ``predicate``; return the seconds it took. Raises RuntimeError on timeout/exit."""
+    """Poll ``predicate``; return the seconds it took.
+
+    Raises:
+        RuntimeError: the node process exited; :class:`_Timeout` (a RuntimeError) on timeout.
+    """
     start = time.monotonic()
     while not predicate():
         if proc.poll() is not None:
             raise RuntimeError(f"the node process exited ({proc.returncode}) waiting for {what}")
         if time.monotonic() - start > timeout:
-            raise RuntimeError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
+            raise _Timeout(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.01)
     return time.monotonic() - start
 
 
 class _Client:
     """This process's side: publishers of the inputs, subscriber of the outputs and diagnostics."""
 
-    def __init__(self, publisher: str, rgb_hw: tuple[int, int], scale: int) -> None:
+    def __init__(self, rgb_hw: tuple[int, int], scale: int) -> None:
         import rclpy
         from diagnostic_msgs.msg import DiagnosticArray
         from rclpy.context import Context
@@ -121,12 +142,12 @@ class _Client:
         self.node = rclpy.create_node(
             "qos_bench_client", namespace=NAMESPACE, context=self.context
         )
-        qos = QoSProfile(depth=5, reliability=ReliabilityPolicy[publisher.upper()])
-        self.pub_rgb = self.node.create_publisher(Image, "rgb/image", qos)
-        self.pub_depth = self.node.create_publisher(Image, "depth/image", qos)
+        self.pub_rgb: Any = None
+        self.pub_depth: Any = None
         self.lock = threading.Lock()
         self.arrived: set[int] = set()
         self.node_pairs = 0
+        self.diag_at = 0.0  # monotonic receipt time of the last diagnostics message
         self.pipeline_ms = float("nan")
         out_qos = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE)
         self.node.create_subscription(Image, "depth_sr/image", self._on_output, out_qos)
@@ -142,6 +163,17 @@ class _Client:
         self._fields = (array_to_image_fields(rgb, "rgb8"), array_to_image_fields(depth, "32FC1"))
         self._image_type = Image
 
+    def publish_as(self, publisher: str) -> None:
+        """(Re-)create the input publishers with ``publisher`` reliability (KEEP_LAST 5)."""
+        from rclpy.qos import QoSProfile, ReliabilityPolicy
+
+        for old in (self.pub_rgb, self.pub_depth):
+            if old is not None:
+                self.node.destroy_publisher(old)
+        qos = QoSProfile(depth=5, reliability=ReliabilityPolicy[publisher.upper()])
+        self.pub_rgb = self.node.create_publisher(self._image_type, "rgb/image", qos)
+        self.pub_depth = self.node.create_publisher(self._image_type, "depth/image", qos)
+
     def _on_output(self, msg: Any) -> None:
         with self.lock:
             self.arrived.add(stamp_to_ns(msg.header.stamp))
@@ -153,6 +185,7 @@ class _Client:
                 with self.lock:
                     self.node_pairs = int(values.get("pairs", "0"))
                     self.pipeline_ms = float(values.get("pipeline p50 (ms)", "nan"))
+                    self.diag_at = time.monotonic()
 
     def _message(self, fields: Any, stamp_ns: int) -> Any:
         msg = self._image_type()
@@ -198,40 +231,165 @@ class _Client:
         self.context.try_shutdown()
 
 
-def _warm_up(client: _Client, proc: Any, timeout_s: float) -> None:
-    """Send one pair a second until one comes back (the first inference is slow)."""
+def _warm_up(client: _Client, proc: Any, timeout_s: float) -> int:
+    """Send one pair every :data:`WARM_UP_INTERVAL_S` until one comes back; return pairs sent."""
     warm: list[int] = []
     last = [0.0]
 
     def warmed() -> bool:
         if client.came_back(warm):
             return True
-        if time.monotonic() - last[0] > 1.0:
+        if time.monotonic() - last[0] > WARM_UP_INTERVAL_S:
             warm.append(client.send())
             last[0] = time.monotonic()
         return False
 
     _wait(warmed, timeout_s, "a warm-up pair to come back", proc)
+    return len(warm)
+
+
+def _node_pairs_after(client: _Client, after: float, proc: Any) -> int:
+    """The node's pairs counter from the first diagnostics message received after ``after``."""
+
+    def seen() -> bool:
+        with client.lock:
+            return client.diag_at > after
+
+    _wait(seen, 10 * DIAG_PERIOD_S + 5.0, "a diagnostics message", proc)
+    with client.lock:
+        return client.node_pairs
 
 
 def _send_and_count(client: _Client, pairs: int, rate_hz: float, proc: Any) -> tuple[int, int]:
-    """Send ``pairs`` pairs at ``rate_hz``; return (outputs, pairs the node formed)."""
-    time.sleep(1.0)  # a diagnostics period, so the node's pairs counter starts after warm-up
-    with client.lock:
-        pairs_before = client.node_pairs
+    """Send ``pairs`` pairs at ``rate_hz``; return (outputs, pairs the node formed).
+
+    The node's counter is read before (once it has counted the warm-up) and after; the wait for
+    the outputs ends when every pair came back, or when a diagnostics message sent after the
+    last pair shows that every pair the node formed came back (the rest were lost on the way),
+    or after :data:`LAST_OUTPUTS_S`.
+    """
+    pairs_before = _node_pairs_after(client, time.monotonic() + SETTLE_S, proc)
     sent: list[int] = []
     start = time.monotonic()
     for k in range(pairs):
         time.sleep(max(0.0, start + k / rate_hz - time.monotonic()))
         sent.append(client.send())
+    settled = time.monotonic() + SETTLE_S
+
+    def all_formed_came_back() -> bool:
+        back = client.came_back(sent)
+        with client.lock:
+            counted = client.diag_at > settled and back >= client.node_pairs - pairs_before
+        return back == len(sent) or counted
+
     try:
-        _wait(lambda: client.came_back(sent) == len(sent), 3.0, "the last outputs", proc)
-    except RuntimeError:
-        pass  # lost pairs never come back; the count says how many
-    time.sleep(1.0)  # a diagnostics message after the last pair
-    with client.lock:
-        pairs_after = client.node_pairs
-    return client.came_back(sent), pairs_after - pairs_before
+        _wait(all_formed_came_back, LAST_OUTPUTS_S, "the last outputs", proc)
+    except _Timeout:
+        pass  # the count says how many came back
+    outputs = client.came_back(sent)
+    # a diagnostics message sent after the outputs counted above
+    pairs_after = _node_pairs_after(client, max(time.monotonic(), settled), proc)
+    return outputs, pairs_after - pairs_before
+
+
+def _phase(
+    client: _Client, proc: Any, publisher: str, pairs: int, opts: dict[str, Any]
+) -> TransportResult:
+    """New ``publisher`` publishers: the node's switch, a warm-up, then ``pairs`` measured."""
+    client.publish_as(publisher)
+    mode = opts["input_reliability"]
+    expected = publisher if mode == "auto" else mode
+    timeout_s = opts["timeout_s"]
+    _wait(client.connected, timeout_s, "the node process to come up", proc)
+    switch_s = _wait(
+        lambda: client.node_reliability() == expected and client.connected(),
+        timeout_s,
+        f"the node's inputs to become {expected}",
+        proc,
+    )
+    warm_up_sent = _warm_up(client, proc, timeout_s)
+    outputs, node_pairs = _send_and_count(client, pairs, opts["rate_hz"], proc)
+    return TransportResult(
+        publisher=publisher,
+        input_reliability=opts["input_reliability"],
+        node_reliability=client.node_reliability(),
+        switch_s=round(switch_s, 3),
+        sent=pairs,
+        outputs=outputs,
+        node_pairs=node_pairs,
+        pipeline_ms=client.pipeline_ms,
+        rate_hz=opts["rate_hz"],
+        warm_up_sent=warm_up_sent,
+    )
+
+
+def measure_sequence(
+    model_path: Path,
+    phases: Sequence[tuple[str, int]],
+    *,
+    input_reliability: str = "auto",
+    rate_hz: float = 4.0,
+    rgb_hw: tuple[int, int] = (480, 640),
+    scale: int = 4,
+    backend: str = "torch",
+    model_hw: int = 120,
+    timeout_s: float = 60.0,
+) -> list[TransportResult]:
+    """Run the node in a second process and count the pairs that come back, phase by phase.
+
+    Args:
+        model_path: model for the node (the ``test`` variant is enough).
+        phases: ``(publisher, pairs)`` in order: this process's publishers (KEEP_LAST 5),
+            ``reliable`` or ``best_effort``, and the measured pairs (after a warm-up). Each phase
+            re-creates the publishers; with ``auto`` the node keeps its subscription reliability
+            until a phase's publishers call for the other (that phase's ``switch_s``).
+        input_reliability: the node's ``input_reliability`` parameter.
+        rate_hz: pairs per second; keep it below the node's inference rate.
+        rgb_hw: RGB size (rgb8); the depth (32FC1 metres) is ``scale`` times smaller.
+        scale: RGB / depth size ratio.
+        backend: the node's backend.
+        model_hw: network input height (width = 4/3 of it), so inference stays cheap.
+        timeout_s: bound of each wait (start-up, switch, warm-up).
+
+    Returns:
+        One :class:`TransportResult` per phase.
+
+    Raises:
+        RuntimeError: the node did not come up, switch or answer the warm-up in time (with the
+            tail of the node's log).
+    """
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
+    command = node_command(model_path, backend, input_reliability, model_hw)
+    log = tempfile.TemporaryFile(mode="w+")  # a pipe nobody reads could fill and block the node
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, text=True)
+    opts = {
+        "rgb_hw": rgb_hw,
+        "scale": scale,
+        "rate_hz": rate_hz,
+        "timeout_s": timeout_s,
+        "input_reliability": input_reliability,
+    }
+    client = _Client(rgb_hw, scale)
+    try:
+        return [_phase(client, proc, pub, pairs, opts) for pub, pairs in phases]
+    except RuntimeError as err:
+        log.seek(0)
+        raise RuntimeError(f"{err}; node log tail:\n{log.read()[-3000:]}") from err
+    finally:
+        client.close()
+        _stop(proc)
+        log.close()
+
+
+def _stop(proc: Any) -> None:
+    """SIGINT the node process (kill it when it does not end within 20 s)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
 
 
 def measure(
@@ -247,68 +405,18 @@ def measure(
     model_hw: int = 120,
     timeout_s: float = 60.0,
 ) -> TransportResult:
-    """Run the node in a second process and count the pairs that come back.
-
-    Args:
-        model_path: model for the node (the ``test`` variant is enough).
-        publisher: ``reliable`` or ``best_effort``, this process's publishers (KEEP_LAST 5).
-        input_reliability: the node's ``input_reliability`` parameter.
-        pairs: measured pairs (after the warm-up).
-        rate_hz: pairs per second; keep it below the node's inference rate.
-        rgb_hw: RGB size (rgb8); the depth (32FC1 metres) is ``scale`` times smaller.
-        scale: RGB / depth size ratio.
-        backend: the node's backend.
-        model_hw: network input height (width = 4/3 of it), so inference stays cheap.
-        timeout_s: bound of each wait (start-up, switch, warm-up).
-
-    Returns:
-        The :class:`TransportResult`.
-
-    Raises:
-        RuntimeError: the node did not come up, switch or answer the warm-up in time (with the
-            tail of the node's log).
-    """
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
-    command = node_command(model_path, backend, input_reliability, model_hw)
-    log = tempfile.TemporaryFile(mode="w+")  # a pipe nobody reads could fill and block the node
-    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, text=True)
-    client = _Client(publisher, rgb_hw, scale)
-    expected = publisher if input_reliability == "auto" else input_reliability
-    try:
-        _wait(client.connected, timeout_s, "the node process to come up", proc)
-        switch_s = _wait(
-            lambda: client.node_reliability() == expected and client.connected(),
-            timeout_s,
-            f"the node's inputs to become {expected}",
-            proc,
-        )
-        time.sleep(0.3)
-        _warm_up(client, proc, timeout_s)
-        outputs, node_pairs = _send_and_count(client, pairs, rate_hz, proc)
-        return TransportResult(
-            publisher=publisher,
-            input_reliability=input_reliability,
-            node_reliability=client.node_reliability(),
-            switch_s=round(switch_s, 3),
-            sent=pairs,
-            outputs=outputs,
-            node_pairs=node_pairs,
-            pipeline_ms=client.pipeline_ms,
-            rate_hz=rate_hz,
-        )
-    except RuntimeError as err:
-        log.seek(0)
-        raise RuntimeError(f"{err}; node log tail:\n{log.read()[-3000:]}") from err
-    finally:
-        client.close()
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
-        log.close()
+    """:func:`measure_sequence` with one phase: ``pairs`` pairs from ``publisher`` publishers."""
+    return measure_sequence(
+        model_path,
+        [(publisher, pairs)],
+        input_reliability=input_reliability,
+        rate_hz=rate_hz,
+        rgb_hw=rgb_hw,
+        scale=scale,
+        backend=backend,
+        model_hw=model_hw,
+        timeout_s=timeout_s,
+    )[0]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

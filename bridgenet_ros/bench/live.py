@@ -37,7 +37,8 @@ class LiveOptions:
         rate_hz: colour frame rate to play at; ``None`` keeps the recorded timing.
         output_topic: the node's SR output topic.
         discovery_timeout_s: how long to wait for the node's subscriptions and publisher.
-        drain_timeout_s: after the last message, wait this long without a new output.
+        drain_timeout_s: after the last message, wait this long without a new output (the wait
+            ends at once when the last colour frame's output arrives).
         settle_s: pause after discovery so DDS finishes matching all endpoints.
     """
 
@@ -161,6 +162,11 @@ class _Outputs:
         with self.lock:
             return len(self.received), sum(1 for s, _ in self.received if s in sent_ns)
 
+    def has(self, stamp_ns: int | None) -> bool:
+        """Whether an output stamped ``stamp_ns`` came."""
+        with self.lock:
+            return any(s == stamp_ns for s, _ in self.received)
+
     def by_time(self) -> list[tuple[int, float]]:
         with self.lock:
             return sorted(self.received, key=lambda sr: sr[1])
@@ -217,12 +223,19 @@ def _play(items: list[_Item], offsets: list[float], pubs: dict[str, Any]) -> dic
 
 
 def _drain(outputs: _Outputs, sent_ns: dict[int, float], timeout_s: float) -> None:
-    """Wait for the outputs of every sent frame, or ``timeout_s`` without a new one."""
+    """Wait for the outputs of every sent frame, or of the last one, or ``timeout_s`` idle.
+
+    The node answers in stamp order and keeps the newest pair while busy, so once the last
+    colour frame's output is here, a frame still missing was dropped and will not come; a last
+    frame that makes no output (e.g. no depth partner) ends the wait ``timeout_s`` after the
+    last new output.
+    """
+    last_stamp = next(reversed(sent_ns), None)  # the colour frame sent last
     t_last = time.monotonic()
     n_seen = -1
     while True:
         n_now, matched = outputs.counts(sent_ns)
-        if matched >= len(sent_ns):
+        if matched >= len(sent_ns) or outputs.has(last_stamp):
             return
         if n_now != n_seen:
             n_seen, t_last = n_now, time.monotonic()

@@ -64,7 +64,7 @@ from bridgenet_ros.ros.diagnostics import (
     to_diagnostic_array,
 )
 from bridgenet_ros.ros.inference_worker import InferenceWorker
-from bridgenet_ros.ros.qos import InputSubscriptions
+from bridgenet_ros.ros.qos import CHECK_PERIOD_S, InputSubscriptions
 from bridgenet_ros.runtime.backends.graph_runner import Pipeline
 from bridgenet_ros.runtime.camera import CameraIntrinsics
 from bridgenet_ros.stream.codec import ImageFields
@@ -100,6 +100,8 @@ class BridgeNetNode(Node):
             ``register_depth`` parameters (:meth:`_registration_hook`), or depth is used as
             received (already registered) when ``register_depth`` is false.
         node_name: the node name.
+        qos_check_period_s: seconds between two looks at the publishers of the ``auto`` inputs
+            (:data:`~bridgenet_ros.ros.qos.CHECK_PERIOD_S`; the tests shorten it).
         **kwargs: passed to ``rclpy.node.Node`` (``parameter_overrides``, ``namespace``,
             ``context``...).
 
@@ -114,6 +116,7 @@ class BridgeNetNode(Node):
         pipeline: Pipeline | None = None,
         registrar: Registrar | None = None,
         node_name: str = NODE_NAME,
+        qos_check_period_s: float = CHECK_PERIOD_S,
         **kwargs: Any,
     ) -> None:
         super().__init__(node_name, **kwargs)
@@ -153,7 +156,9 @@ class BridgeNetNode(Node):
         )
 
         # input reliability follows the publishers (input_reliability, ros/qos.py)
-        self.input_qos = InputSubscriptions(self, self.config.input_reliability)
+        self.input_qos = InputSubscriptions(
+            self, self.config.input_reliability, check_period_s=qos_check_period_s
+        )
         self.input_qos.add(Image, "rgb/image", self._on_rgb)
         self.input_qos.add(Image, "depth/image", self._on_depth)
         self.input_qos.add(CameraInfo, "rgb/camera_info", self._on_rgb_info)

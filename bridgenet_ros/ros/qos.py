@@ -161,6 +161,8 @@ class InputSubscriptions:
         depth: int = INPUT_DEPTH,
         check_period_s: float = CHECK_PERIOD_S,
     ) -> None:
+        if not check_period_s > 0:
+            raise ConfigError(f"the publisher check period must be > 0 s, got {check_period_s}")
         self._node = node
         self._default_mode = parse_override("input_reliability", default_mode)
         self._depth = depth
@@ -230,6 +232,11 @@ class InputSubscriptions:
 
         kinds = [QoSPolicyKind.HISTORY, QoSPolicyKind.DEPTH]
         return {"qos_overriding_options": QoSOverridingOptions(kinds)}
+
+    @property
+    def check_period_s(self) -> float:
+        """Seconds between two looks at the publishers of the ``auto`` inputs."""
+        return self._period_s
 
     def offered(self, entry: AdaptiveSubscription) -> tuple[str, ...]:
         """Reliability offered by each publisher of ``entry``'s topic now (sorted)."""

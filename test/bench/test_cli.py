@@ -92,6 +92,8 @@ def test_make_bag_then_bench(
             str(report_dir),
             "--out-bag",
             str(tmp_path / "out"),
+            "--samples",  # one contact-sheet row (its drawing is most of the report's time)
+            "1",
             "--no-progress",
         ]
     )
@@ -372,7 +374,7 @@ def test_bench_sync_slop_help_and_unwritable_outputs(
     assert main([*bench, "--report", report, "--sync-slop", "0.001"]) == 1
     err = capsys.readouterr().err
     assert "no RGB/depth pair" in err and "stamp gap" in err and "--sync-slop" in err
-    assert main([*bench, "--report", report, "--sync-slop", "0.02"]) == 0
+    assert main([*bench, "--report", report, "--sync-slop", "0.02", "--samples", "1"]) == 0
     saved = json.loads((tmp_path / "r" / "report.json").read_text())
     assert saved["node_config"]["sync_slop"] == 0.02 and saved["frames"] == 2
     assert main([*bench, "--report", report, "--sync-slop", "5"]) == 2  # the node's range

@@ -120,7 +120,7 @@ def test_live_without_node_is_a_clear_error(bag_factory: Callable[..., Path]) ->
         run_live_bench(
             bag_factory("sqlite3"),
             LiveOptions(
-                topics=topics, output_topic="/nobody/depth_sr/image", discovery_timeout_s=1.5
+                topics=topics, output_topic="/nobody/depth_sr/image", discovery_timeout_s=0.5
             ),
         )
     assert time.monotonic() - start < 30
@@ -169,3 +169,27 @@ def test_live_refuses_a_ros1_bag(tmp_path: Path) -> None:
     writer.close()
     with pytest.raises(DataError, match="ROS 1 bag.*rosbags-convert"):
         run_live_bench(bag, LiveOptions(topics=TOPICS, discovery_timeout_s=1.0))
+
+
+def test_drain_ends_with_the_last_frames_output_and_otherwise_after_the_idle_timeout() -> None:
+    from types import SimpleNamespace
+
+    from bridgenet_ros.bench.live import _drain, _Outputs
+
+    def output(stamp_ns: int) -> SimpleNamespace:
+        """A depth_sr message as far as _Outputs reads it (its header stamp)."""
+        return SimpleNamespace(
+            header=SimpleNamespace(stamp=SimpleNamespace(sec=0, nanosec=stamp_ns))
+        )
+
+    sent = {10: 0.0, 20: 0.1, 30: 0.2}  # colour stamp (ns) -> send time
+    outputs = _Outputs()
+    outputs.on_output(output(10))
+    start = time.monotonic()
+    _drain(outputs, sent, timeout_s=0.3)  # the last frame (30) never answered: idle timeout
+    assert 0.3 <= time.monotonic() - start < 5.0
+    outputs.on_output(output(30))  # frame 20 was dropped by the busy node; 30 is the last
+    start = time.monotonic()
+    _drain(outputs, sent, timeout_s=30.0)
+    assert time.monotonic() - start < 1.0
+    assert outputs.counts(sent) == (2, 2)

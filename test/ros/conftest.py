@@ -39,6 +39,9 @@ except ImportError:
 RGB_HW = (48, 64)
 DEPTH_HW = (12, 16)
 WAIT_S = 60.0
+#: the in-process nodes look at their ``auto`` inputs' publishers this often (0.5 s in use), so
+#: a switch takes a tenth of the time; tests that wait for "several looks" scale with it
+QOS_CHECK_S = 0.05
 _NAMESPACES = itertools.count()
 
 
@@ -132,8 +135,10 @@ class Harness:
         self.mde: list[Image] = []
         self.diagnostics: list[DiagnosticArray] = []
         out_qos = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE)
-        self.client.create_subscription(Image, "depth_sr/image", self._keep(self.outputs), out_qos)
-        self.client.create_subscription(
+        self.sub_sr = self.client.create_subscription(
+            Image, "depth_sr/image", self._keep(self.outputs), out_qos
+        )
+        self.sub_sr_info = self.client.create_subscription(
             CameraInfo, "depth_sr/camera_info", self._keep(self.infos), out_qos
         )
         self.client.create_subscription(Image, "depth_mde/image", self._keep(self.mde), out_qos)
@@ -165,7 +170,19 @@ class Harness:
         )
         if self.node is not None:
             self.wait_for(self.inputs_matched, timeout, "input QoS to match the publishers")
-        time.sleep(0.3)
+        self.wait_for(self.endpoints_matched, timeout, "every writer to match its reader")
+
+    def endpoints_matched(self) -> bool:
+        """Each input writer matched exactly one reader and both SR readers a writer.
+
+        After an ``auto`` switch the writer first still counts the old reader, so a count of
+        one after :meth:`inputs_matched` (the graph shows the new reader only) is the new one.
+        Nothing published after this is lost to an endpoint not yet matched.
+        """
+        publishers = (self.pub_rgb, self.pub_depth, self.pub_info, self.pub_depth_info)
+        return all(p.get_subscription_count() == 1 for p in publishers) and all(
+            s.get_publisher_count() >= 1 for s in (self.sub_sr, self.sub_sr_info)
+        )
 
     def inputs_matched(self) -> bool:
         """Whether the node's inputs have the reliability our publishers call for, seen by us.
@@ -276,6 +293,7 @@ def make_harness(ros_context: Context, test_model_path: Path) -> Iterator[Callab
             context=ros_context,
             namespace=namespace,
             parameter_overrides=node_params(test_model_path, **params),
+            qos_check_period_s=QOS_CHECK_S,
         )
         harness = Harness(ros_context, node, reliability or ReliabilityPolicy.RELIABLE, namespace)
         made.append(harness)
@@ -292,6 +310,7 @@ def ros_helpers() -> SimpleNamespace:
     return SimpleNamespace(
         RGB_HW=RGB_HW,
         DEPTH_HW=DEPTH_HW,
+        QOS_CHECK_S=QOS_CHECK_S,
         Harness=Harness,
         image_msg=image_msg,
         camera_info_msg=camera_info_msg,

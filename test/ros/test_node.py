@@ -27,6 +27,7 @@ from bridgenet_ros.ros.node import BridgeNetNode  # noqa: E402
 
 from .conftest import (  # noqa: E402
     DEPTH_HW,
+    QOS_CHECK_S,
     RGB_HW,
     Harness,
     camera_info_msg,
@@ -146,8 +147,22 @@ def test_qos_override_to_reliable_rejects_best_effort_publishers(
         if s.node_name == "bridgenet"
     ]
     assert ours and ours[0].qos_profile.reliability == ReliabilityPolicy.RELIABLE
-    # a best-effort writer cannot match a reliable reader: no connection ever forms
-    time.sleep(2.0)
+    # a best-effort writer cannot match a reliable reader: no connection ever forms. A second
+    # best-effort writer reports the refused match (the incompatible-QoS event), so discovery
+    # has seen the reader and decided
+    from rclpy.event_handler import PublisherEventCallbacks
+    from rclpy.qos import QoSProfile
+    from sensor_msgs.msg import Image
+
+    refused: list[Any] = []
+    probe = harness.client.create_publisher(
+        Image,
+        "rgb/image",
+        QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT),
+        event_callbacks=PublisherEventCallbacks(incompatible_qos=refused.append),
+    )
+    harness.wait_for(lambda: bool(refused), 10, "the incompatible-QoS event")
+    assert probe.get_subscription_count() == 0
     assert harness.pub_rgb.get_subscription_count() == 0
 
 
@@ -160,6 +175,7 @@ def bad_input_harness(ros_context: Any, test_model_path: Path) -> Iterator[Any]:
         context=ros_context,
         namespace="/bad",
         parameter_overrides=node_params(test_model_path, max_input_pixels=20_000, sync_slop=0.02),
+        qos_check_period_s=QOS_CHECK_S,
     )
     harness = Harness(ros_context, node, ReliabilityPolicy.RELIABLE, "/bad")
     harness.wait_connected()

@@ -23,7 +23,6 @@ rclpy = pytest.importorskip("rclpy", reason="rclpy (ros-jazzy-rclpy wheels) is n
 from rclpy.qos import QoSProfile, ReliabilityPolicy  # noqa: E402
 
 from bridgenet_ros.ros.node import BridgeNetNode  # noqa: E402
-from bridgenet_ros.ros.qos import CHECK_PERIOD_S  # noqa: E402
 
 MS = 1_000_000
 INPUTS = ("rgb/image", "depth/image", "rgb/camera_info", "depth/camera_info")
@@ -78,7 +77,9 @@ def test_auto_stays_best_effort_for_best_effort_publishers_and_frames_arrive(
 ) -> None:
     harness = make_harness(reliability=ReliabilityPolicy.BEST_EFFORT)
     harness.wait_connected()
-    time.sleep(3 * CHECK_PERIOD_S)  # several looks at the publishers: nothing to switch
+    time.sleep(
+        3 * harness.node.input_qos.check_period_s
+    )  # several looks at the publishers: nothing to switch
     assert _node_side(harness) == {topic: "best_effort" for topic in INPUTS}
     assert _seen_by_client(harness, "rgb/image") == ["best_effort"]
     stamps = _send_pairs(harness, ros_helpers, 4, seed=1)
@@ -131,7 +132,7 @@ def test_explicit_input_reliability_is_never_switched(
 ) -> None:
     harness = make_harness(reliability=publishers, input_reliability=mode)
     harness.wait_for(lambda: bool(_seen_by_client(harness, "rgb/image")), 10, "subscription")
-    time.sleep(4 * CHECK_PERIOD_S)
+    time.sleep(4 * harness.node.input_qos.check_period_s)
     assert _node_side(harness) == {topic: mode for topic in INPUTS}
     assert _seen_by_client(harness, "rgb/image") == [mode]
     assert (harness.pub_rgb.get_subscription_count() == 1) is matched
@@ -145,7 +146,7 @@ def test_per_topic_override_beats_input_reliability(make_harness: Callable[..., 
         **{"qos_overrides./qos_topic/rgb/image.subscription.reliability": "auto"},
     )
     harness.wait_for(lambda: _seen_by_client(harness, "rgb/image") == ["reliable"], 10)
-    time.sleep(2 * CHECK_PERIOD_S)
+    time.sleep(2 * harness.node.input_qos.check_period_s)
     assert _node_side(harness) == {
         "rgb/image": "reliable",
         "depth/image": "best_effort",
@@ -171,14 +172,15 @@ def test_invalid_override_fails_at_start_up(
 def test_a_failing_publisher_lookup_does_not_stop_the_node(
     make_harness: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    harness = make_harness(reliability=ReliabilityPolicy.RELIABLE)
     calls: list[str] = []
 
-    def broken(topic: str, no_mangle: bool = False) -> Any:
+    def broken(self: Any, topic: str, no_mangle: bool = False) -> Any:
         calls.append(topic)
         raise RuntimeError("graph unavailable")
 
-    monkeypatch.setattr(harness.node, "get_publishers_info_by_topic", broken)
+    # broken from the node's first look on (the client is a plain rclpy node: not affected)
+    monkeypatch.setattr(BridgeNetNode, "get_publishers_info_by_topic", broken)
+    harness = make_harness(reliability=ReliabilityPolicy.RELIABLE)
     harness.wait_for(lambda: len(calls) >= 2, 10, "two failed looks at the publishers")
     assert harness.thread.is_alive()  # the executor kept spinning
     assert _node_side(harness)["rgb/image"] == "best_effort"  # nothing switched blindly

@@ -11,6 +11,7 @@ from bridgenet_ros.ros.qos import (
     BEST_EFFORT,
     RELIABLE,
     AdaptiveSubscription,
+    InputSubscriptions,
     choose_reliability,
     describe_publishers,
     parse_override,
@@ -89,3 +90,8 @@ def test_input_reliability_parameter_defaults_to_auto_and_is_validated() -> None
     assert config_from_mapping({"input_reliability": "reliable"}).input_reliability == RELIABLE
     with pytest.raises(ConfigError, match=r"input_reliability='sometimes'.*auto"):
         NodeConfig(input_reliability="sometimes")
+
+
+def test_check_period_must_be_positive() -> None:
+    with pytest.raises(ConfigError, match="check period must be > 0 s, got 0"):
+        InputSubscriptions(object(), "auto", check_period_s=0.0)
