@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # GPU check of issue 14 (under 8 minutes on one GPU; run from the repository root):
 #   1. per-frame latency of the deployment graph vs the bare network vs the numpy pipeline with
-#      onnxruntime-gpu (CUDA provider) and torch CUDA, FP32 and FP16, shipped `lite` and a
-#      random-weight `paper` (latency does not depend on weights), plus TensorRT when it
+#      onnxruntime-gpu (CUDA provider) and torch CUDA, FP32 and FP16, shipped `lite` and
+#      random-weight `lite_hr` and `paper` (latency does not depend on weights), plus TensorRT when it
 #      imports; every graph row is also compared with the CPU numpy pipeline (max mm, mask px);
 #   2. the offline bench on the GPU (synthetic 480x640 bag): network ONNX, and the deployment
 #      graph when the bench can select it;
@@ -33,17 +33,20 @@ step "latency: lite 480x640, LR 1/8, fp32 + fp16"
 timeout 200 "$PY" scripts/deploy_latency.py --device cuda --runs 30 --warmup 5 \
   --out "$OUT/latency_lite" | tee "$OUT/latency_lite.txt"
 
-step "latency: paper (random weights) 480x640"
-timeout 120 "$PY" - "$OUT" <<'PYEOF'
+for variant in lite_hr paper; do
+  step "latency: $variant (random weights; latency does not depend on them) 480x640"
+  timeout 60 "$PY" - "$OUT" "$variant" <<'PYEOF'
 import sys
 from pathlib import Path
 import torch
 from bridgenet_ros.model import create_model, save_checkpoint
 torch.manual_seed(0)
-save_checkpoint(Path(sys.argv[1]) / "paper_random.pt", create_model("paper"), {"note": "latency only"})
+out, variant = Path(sys.argv[1]), sys.argv[2]
+save_checkpoint(out / f"{variant}_random.pt", create_model(variant), {"note": "latency only"})
 PYEOF
-timeout 180 "$PY" scripts/deploy_latency.py --device cuda --runs 20 --warmup 3 \
-  --model "$OUT/paper_random.pt" --out "$OUT/latency_paper" | tee "$OUT/latency_paper.txt"
+  timeout 150 "$PY" scripts/deploy_latency.py --device cuda --runs 20 --warmup 3 \
+    --model "$OUT/${variant}_random.pt" --out "$OUT/latency_$variant" | tee "$OUT/latency_$variant.txt"
+done
 
 step "offline bench on the GPU (synthetic bag, 60 frames 480x640)"
 BAG="$OUT/bench_bag"
