@@ -21,6 +21,14 @@ import numpy as np
 from bridgenet_ros.data.degradation import load_sensor_model
 from bridgenet_ros.eval.evaluate import ModelMethod, evaluate_frames, load_eval_frames
 from bridgenet_ros.runtime.backends.graph_runner import build_runtime_pipeline
+from bridgenet_ros.runtime.resize import resize
+
+
+def _fit(rgb: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
+    """``rgb`` resized to ``size_hw`` (another frame's image may differ in size)."""
+    if rgb.shape[:2] == size_hw:
+        return rgb
+    return np.clip(resize(rgb.astype(np.float32), size_hw, "bilinear"), 0, 255).astype(np.uint8)
 
 
 def _variants(frames: list) -> dict[str, list]:
@@ -31,38 +39,41 @@ def _variants(frames: list) -> dict[str, list]:
         for f in frames
     ]
     shuffled = [
-        dataclasses.replace(f, rgb=frames[(i + 1) % len(frames)].rgb) for i, f in enumerate(frames)
+        dataclasses.replace(f, rgb=_fit(frames[(i + 1) % len(frames)].rgb, f.rgb.shape[:2]))
+        for i, f in enumerate(frames)
     ]
     return {"rgb": frames, "flat": flat, "shuffled": shuffled}
 
 
 def main() -> None:
-    """Print bicubic and the model with real, flat and shuffled RGB per scale (RMSE, cm)."""
+    """Print bicubic and the model with real, flat and shuffled RGB per scale (metric, unit)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="models/bridgenet_lite.pt")
     parser.add_argument("--scales", type=float, nargs="+", default=[4.0, 8.0, 16.0])
     parser.add_argument("--limit", type=int, default=33)
     parser.add_argument("--sensor-model", default="")
+    parser.add_argument("--data", default="rgbdd", help="named set (its validation split)")
+    parser.add_argument("--metric", default="rmse", choices=["rmse", "mae", "mad"])
     args = parser.parse_args()
     pipeline = build_runtime_pipeline("torch", args.model)
     sensor = load_sensor_model(args.sensor_model) if args.sensor_model else None
     table: dict[str, dict[str, float]] = {}
     for scale in args.scales:
         frames, unit = load_eval_frames(
-            "rgbdd", scale=scale, split="val", limit=args.limit, sensor_model=sensor
+            args.data, scale=scale, split="val", limit=args.limit, sensor_model=sensor
         )
         row: dict[str, float] = {}
         for name, variant in _variants(frames).items():
             report = evaluate_frames(
                 variant, [ModelMethod(name, pipeline)], baselines=("bicubic",), scale=scale
             )
-            row[name] = report.methods[name]["rmse"]
-            row["bicubic"] = report.methods["bicubic"]["rmse"]
+            row[name] = report.methods[name][args.metric]
+            row["bicubic"] = report.methods["bicubic"][args.metric]
         table[f"x{scale:g}"] = row
         print(
             f"x{scale:g} "
-            + "  ".join(f"{k} {v * 100:.3f}" for k, v in row.items())
-            + f" ({unit}→cm)"
+            + "  ".join(f"{k} {v:.4f}" for k, v in row.items())
+            + f" ({args.metric}, {unit})"
         )
     print(json.dumps(table))
 
