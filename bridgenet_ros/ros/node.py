@@ -58,7 +58,9 @@ from bridgenet_ros.blas import limit_blas_threads
 from bridgenet_ros.errors import BridgenetError, ConfigError
 from bridgenet_ros.ros.declare_params import declare_parameters
 from bridgenet_ros.ros.diagnostics import (
+    NODE_STAGES,
     RateMeter,
+    StageStats,
     WindowStats,
     summarize,
     to_diagnostic_array,
@@ -146,6 +148,7 @@ class BridgeNetNode(Node):
         self.stamp_age_ms = WindowStats()  # node clock now - header stamp
         self.inference_ms = WindowStats()
         self.pipeline_ms = WindowStats()
+        self.stages = StageStats(NODE_STAGES)  # per-stage times of frames that ran the network
         self._period_marks = (0, 0, 0)
 
         self._worker: InferenceWorker[PairedFrame] = InferenceWorker(
@@ -254,14 +257,36 @@ class BridgeNetNode(Node):
 
     def _process(self, frame: PairedFrame) -> None:
         """Run one pair through the stream and publish it (runs on the inference thread)."""
+        t_start = time.monotonic()
         output = self.stream.process(frame)
         if output is None or self._closed:
             return
+        t_publish = time.monotonic()
+        self._publish(output)
+        self._record(frame, output, (t_start, t_publish, time.monotonic()))
+
+    def _record(
+        self, frame: PairedFrame, output: FrameOutput, marks: tuple[float, float, float]
+    ) -> None:
+        """Latency, stage times and rates of one published frame (after the publish).
+
+        Args:
+            frame: the input pair.
+            output: its output.
+            marks: monotonic seconds when the inference thread started on the pair, when
+                publishing began and when it ended.
+        """
+        t_start, t_publish, t_end = marks
+        latency_ms = (t_end - frame.receipt_s) * 1e3
+        self.latency_ms.add(latency_ms)
+        stages = dict(output.timings_ms)
+        stages["wait"] = (t_start - frame.receipt_s) * 1e3
+        stages["publish"] = (t_end - t_publish) * 1e3
+        stages["other"] = latency_ms - sum(stages.values())
         if output.result.depth_range is not None:
             self.inference_ms.add(output.result.timings_ms["inference"])
             self.pipeline_ms.add(sum(output.result.timings_ms.values()))
-        self._publish(output)
-        self.latency_ms.add((time.monotonic() - frame.receipt_s) * 1e3)
+            self.stages.add(stages, latency_ms)
         now_ns = self.get_clock().now().nanoseconds
         self.stamp_age_ms.add((now_ns - frame.rgb.stamp_ns) / 1e6)
         self.output_rate.tick()
@@ -358,6 +383,7 @@ class BridgeNetNode(Node):
             new_outputs=outputs - last_outputs,
             new_inputs=inputs - last_inputs,
             new_problems=problems - last_problems,
+            stages=self.stages,
         )
 
     def _publish_diag(self) -> None:
