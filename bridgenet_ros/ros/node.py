@@ -56,6 +56,7 @@ from sensor_msgs.msg import CameraInfo, Image
 
 from bridgenet_ros.blas import limit_blas_threads
 from bridgenet_ros.errors import BridgenetError, ConfigError
+from bridgenet_ros.malloc import tune_malloc
 from bridgenet_ros.ros.declare_params import declare_parameters
 from bridgenet_ros.ros.diagnostics import (
     NODE_STAGES,
@@ -455,6 +456,7 @@ def main(args: Sequence[str] | None = None) -> int:
     # itself only follows a value set in the environment beforehand (the launch file sets it);
     # the call keeps the variable set for anything started or loaded from here on.
     limit_blas_threads()
+    tune_malloc()  # per-frame arrays reuse heap pages instead of faulting fresh ones in
     in_main = threading.current_thread() is threading.main_thread()
     if in_main:
         signal.signal(signal.SIGINT, _Interrupts())

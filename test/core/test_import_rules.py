@@ -32,6 +32,7 @@ RULES: dict[str, list[str]] = {
     "bridgenet_ros.errors": HEAVY,
     "bridgenet_ros.config_io": HEAVY,
     "bridgenet_ros.blas": HEAVY + ["numpy"],
+    "bridgenet_ros.malloc": HEAVY + ["numpy"],
     "bridgenet_ros.runtime": HEAVY + ["bridgenet_ros.train", "bridgenet_ros.export"],
     "bridgenet_ros.ros": ["torch", "bridgenet_ros.train", "bridgenet_ros.export"],
     # the ROS-free stream layer
