@@ -37,7 +37,6 @@ stops the node. A missing or corrupt model fails at start-up with a message sayi
 
 from __future__ import annotations
 
-import array
 import os
 import signal
 import sys
@@ -316,9 +315,9 @@ class BridgeNetNode(Node):
         msg.encoding = fields.encoding
         msg.is_bigendian = fields.is_bigendian
         msg.step = fields.step
-        data = array.array("B")
-        data.frombytes(fields.data)
-        msg.data = data
+        # fill the message's own (empty) uint8 array: one copy; assigning an array.array to
+        # msg.data would copy it once more on Jazzy
+        msg.data.frombytes(fields.data)
         return msg
 
     @staticmethod

@@ -456,11 +456,12 @@ class FrameStream:
             )
         timings.update({k: float(v) for k, v in result.timings_ms.items()})
         t_enc = time.perf_counter()
-        sr = array_to_image_fields(result.depth_sr.astype(np.float32, copy=False), "32FC1")
+        # views of the fresh result arrays, not copies (the pipeline never reuses them)
+        sr = array_to_image_fields(result.depth_sr, "32FC1", copy=False)
         mde = None
         want_mde = self.config.publish_mde if encode_mde is None else encode_mde
         if want_mde and result.depth_mde is not None:
-            mde = array_to_image_fields(result.depth_mde.astype(np.float32, copy=False), "32FC1")
+            mde = array_to_image_fields(result.depth_mde, "32FC1", copy=False)
         timings["encode"] = (time.perf_counter() - t_enc) * 1e3
         info = self._output_intrinsics(frame.camera_info, rgb.shape[:2])
         return FrameOutput(frame, rgb, depth_lr, result, sr, mde, info, timings, depth_decoded)
