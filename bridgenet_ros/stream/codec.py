@@ -288,7 +288,7 @@ def array_to_image_fields(
     body = np.ascontiguousarray(arr, dtype=dtype)
     data: bytes | memoryview
     if step == row_bytes and not copy and body is arr:
-        data = memoryview(body).toreadonly().cast("B")
+        data = body.data.toreadonly().cast("B")
     elif step == row_bytes:
         data = body.tobytes()
     else:
