@@ -139,7 +139,8 @@ class FrameOutput:
         depth_lr: ``(h, w)`` float32 LR depth in metres as fed to the pipeline (registered when
             a registrar is set).
         result: the pipeline result (``depth_sr``, ``depth_mde``, ``depth_lr_up``, timings).
-        depth_sr: ``32FC1`` image fields of ``result.depth_sr`` (header: ``frame.rgb.msg``'s).
+        depth_sr: ``32FC1`` image fields of ``result.depth_sr`` (header: ``frame.rgb.msg``'s);
+            ``data`` is a read-only view of that array, not a copy.
         depth_mde: ``32FC1`` fields of ``result.depth_mde`` when asked for and present.
         camera_info: the RGB intrinsics scaled to the output grid, ``None`` when no usable
             ``rgb/camera_info`` (counted).
