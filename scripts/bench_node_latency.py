@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """End-to-end latency of the bridgenet node (publish -> receive) vs its inference time.
 
-Starts the node as a separate process (``python -m bridgenet_ros.ros.node``) on a model with
-random weights, publishes RGB + LR depth pairs stamped "now" from this process, and times each
-``depth_sr/image`` on arrival (stamp -> receive, the same clock). Pairs are sent closed-loop (the
-next one after the previous output) so no frame waits in a queue. The node's own
+Starts the node as a separate process (``python -m bridgenet_ros.ros.node``) on ``--model`` or
+a model with random weights, publishes RGB + LR depth pairs stamped "now" from this process,
+and times each ``depth_sr/image`` on arrival (stamp -> receive, the same clock). Pairs are sent
+closed-loop (the next one after the previous output) so no frame waits in a queue. The node's own
 ``/diagnostics`` give the backend inference time and the whole pipeline time of the same frames.
 
 Goal (issue 14): the node latency (receipt of the pair's completing message -> depth published,
@@ -14,8 +14,11 @@ measurement with a fresh node and prints the medians.
 
 Example::
 
-    .venv/bin/python scripts/bench_node_latency.py --variant lite --height 480 --width 640 \
-        --backend onnxruntime --frames 15 --runs 3
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python scripts/bench_node_latency.py \
+        --model models/bridgenet_lite.onnx --height 480 --width 640 --frames 15 --runs 3
+
+The node runs with the project's own process settings (``main()``: one BLAS thread, glibc
+malloc thresholds); ``--param name:=value`` passes further node parameters.
 """
 
 from __future__ import annotations
