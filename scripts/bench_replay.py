@@ -38,6 +38,10 @@ def main() -> int:
 
     import torch
 
+    from bridgenet_ros.malloc import tune_malloc
+
+    tune_malloc()  # as the node and `bridgenet bench` do
+
     from bridgenet_ros.bench.bag_writer import BagWriteOptions, write_bag
     from bridgenet_ros.bench.offline import run_offline_bench
     from bridgenet_ros.bench.sources import open_frame_source

@@ -27,7 +27,9 @@ __all__ = [
     "STALE",
     "WARN",
     "DiagnosticSummary",
+    "NODE_STAGES",
     "RateMeter",
+    "StageStats",
     "WindowStats",
     "summarize",
     "to_diagnostic_array",
@@ -101,6 +103,58 @@ class WindowStats:
             return len(self._values)
 
 
+#: the node's per-frame stages, in order (:class:`StageStats` names; milliseconds):
+#: ``wait`` receipt of the pair's completing message -> the inference thread starts on it;
+#: ``decode`` ... ``encode`` the stream's stages; ``publish`` building and publishing the
+#: messages; ``other`` the rest of the node latency (bookkeeping).
+NODE_STAGES = (
+    "wait",
+    "decode",
+    "register",
+    "preprocess",
+    "inference",
+    "postprocess",
+    "encode",
+    "publish",
+    "other",
+)
+
+
+class StageStats:
+    """:class:`WindowStats` of each per-frame stage and of the node latency / inference ratio.
+
+    Args:
+        names: the stage names (e.g. :data:`NODE_STAGES`).
+        size: samples kept per stage.
+    """
+
+    def __init__(self, names: tuple[str, ...], size: int = 200) -> None:
+        self.names = names
+        self.stages = {name: WindowStats(size) for name in names}
+        #: per-frame node latency / inference time (frames that ran the network)
+        self.ratio = WindowStats(size)
+
+    def add(self, stages_ms: Mapping[str, float], latency_ms: float) -> None:
+        """Record one frame: its stage times (unknown names ignored) and its node latency."""
+        for name, value in stages_ms.items():
+            stats = self.stages.get(name)
+            if stats is not None:
+                stats.add(value)
+        inference = stages_ms.get("inference", 0.0)
+        if inference > 0:
+            self.ratio.add(latency_ms / inference)
+
+    def values(self) -> list[tuple[str, str]]:
+        """``("<stage> p50 (ms)", value)`` per stage that has samples, then the ratio's p50."""
+        out = [
+            (f"{name} p50 (ms)", _fmt(stats.percentile(50), 2))
+            for name, stats in self.stages.items()
+            if len(stats)
+        ]
+        out.append(("latency / inference p50", _fmt(self.ratio.percentile(50), 3)))
+        return out
+
+
 @dataclass
 class DiagnosticSummary:
     """One diagnostic status: level (:data:`OK` ... :data:`STALE`), message and key/values."""
@@ -129,6 +183,7 @@ def summarize(
     new_outputs: int,
     new_inputs: int,
     new_problems: int,
+    stages: StageStats | None = None,
 ) -> DiagnosticSummary:
     """Build the node's diagnostic status.
 
@@ -151,6 +206,8 @@ def summarize(
         new_outputs: outputs published during the last period.
         new_inputs: input messages received during the last period.
         new_problems: bad inputs and failures counted during the last period.
+        stages: per-stage times and the per-frame latency / inference ratio (their p50s are
+            added after ``pipeline p50 (ms)``).
     """
     if new_inputs == 0:
         level, message = WARN, "no input received"
@@ -174,6 +231,7 @@ def summarize(
         ("inference p50 (ms)", _fmt(inference_ms.percentile(50))),
         ("inference p95 (ms)", _fmt(inference_ms.percentile(95))),
         ("pipeline p50 (ms)", _fmt(pipeline_ms.percentile(50))),
+        *(stages.values() if stages is not None else []),
         ("backend", backend),
         ("model", model),
     ]

@@ -37,7 +37,6 @@ stops the node. A missing or corrupt model fails at start-up with a message sayi
 
 from __future__ import annotations
 
-import array
 import os
 import signal
 import sys
@@ -56,9 +55,12 @@ from sensor_msgs.msg import CameraInfo, Image
 
 from bridgenet_ros.blas import limit_blas_threads
 from bridgenet_ros.errors import BridgenetError, ConfigError
+from bridgenet_ros.malloc import tune_malloc
 from bridgenet_ros.ros.declare_params import declare_parameters
 from bridgenet_ros.ros.diagnostics import (
+    NODE_STAGES,
     RateMeter,
+    StageStats,
     WindowStats,
     summarize,
     to_diagnostic_array,
@@ -149,6 +151,7 @@ class BridgeNetNode(Node):
         self.stamp_age_ms = WindowStats()  # node clock now - header stamp
         self.inference_ms = WindowStats()
         self.pipeline_ms = WindowStats()
+        self.stages = StageStats(NODE_STAGES)  # per-stage times of frames that ran the network
         self._period_marks = (0, 0, 0)
 
         self._worker: InferenceWorker[PairedFrame] = InferenceWorker(
@@ -259,14 +262,36 @@ class BridgeNetNode(Node):
 
     def _process(self, frame: PairedFrame) -> None:
         """Run one pair through the stream and publish it (runs on the inference thread)."""
+        t_start = time.monotonic()
         output = self.stream.process(frame)
         if output is None or self._closed:
             return
+        t_publish = time.monotonic()
+        self._publish(output)
+        self._record(frame, output, (t_start, t_publish, time.monotonic()))
+
+    def _record(
+        self, frame: PairedFrame, output: FrameOutput, marks: tuple[float, float, float]
+    ) -> None:
+        """Latency, stage times and rates of one published frame (after the publish).
+
+        Args:
+            frame: the input pair.
+            output: its output.
+            marks: monotonic seconds when the inference thread started on the pair, when
+                publishing began and when it ended.
+        """
+        t_start, t_publish, t_end = marks
+        latency_ms = (t_end - frame.receipt_s) * 1e3
+        self.latency_ms.add(latency_ms)
+        stages = dict(output.timings_ms)
+        stages["wait"] = (t_start - frame.receipt_s) * 1e3
+        stages["publish"] = (t_end - t_publish) * 1e3
+        stages["other"] = latency_ms - sum(stages.values())
         if output.result.depth_range is not None:
             self.inference_ms.add(output.result.timings_ms["inference"])
             self.pipeline_ms.add(sum(output.result.timings_ms.values()))
-        self._publish(output)
-        self.latency_ms.add((time.monotonic() - frame.receipt_s) * 1e3)
+            self.stages.add(stages, latency_ms)
         now_ns = self.get_clock().now().nanoseconds
         self.stamp_age_ms.add((now_ns - frame.rgb.stamp_ns) / 1e6)
         self.output_rate.tick()
@@ -295,9 +320,9 @@ class BridgeNetNode(Node):
         msg.encoding = fields.encoding
         msg.is_bigendian = fields.is_bigendian
         msg.step = fields.step
-        data = array.array("B")
-        data.frombytes(fields.data)
-        msg.data = data
+        # fill the message's own (empty) uint8 array: one copy; assigning an array.array to
+        # msg.data would copy it once more on Jazzy
+        msg.data.frombytes(fields.data)
         return msg
 
     @staticmethod
@@ -363,6 +388,7 @@ class BridgeNetNode(Node):
             new_outputs=outputs - last_outputs,
             new_inputs=inputs - last_inputs,
             new_problems=problems - last_problems,
+            stages=self.stages,
         )
 
     def _publish_diag(self) -> None:
@@ -434,6 +460,7 @@ def main(args: Sequence[str] | None = None) -> int:
     # itself only follows a value set in the environment beforehand (the launch file sets it);
     # the call keeps the variable set for anything started or loaded from here on.
     limit_blas_threads()
+    tune_malloc()  # per-frame arrays reuse heap pages instead of faulting fresh ones in
     in_main = threading.current_thread() is threading.main_thread()
     if in_main:
         signal.signal(signal.SIGINT, _Interrupts())

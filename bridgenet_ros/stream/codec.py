@@ -77,14 +77,19 @@ class ImageCodecError(DataError):
 
 @dataclass(frozen=True)
 class ImageFields:
-    """The fields of a ``sensor_msgs/Image`` (header excluded) produced by the encoder."""
+    """The fields of a ``sensor_msgs/Image`` (header excluded) produced by the encoder.
+
+    ``data`` is ``bytes``, or with ``array_to_image_fields(..., copy=False)`` possibly a
+    read-only byte ``memoryview`` of the encoded array (no copy): either works with
+    ``len``, ``np.frombuffer`` and ``array.array.frombytes``.
+    """
 
     height: int
     width: int
     encoding: str
     is_bigendian: bool
     step: int
-    data: bytes
+    data: bytes | memoryview
 
 
 def _dtype(encoding: str, big_endian: bool) -> tuple[np.dtype[Any], int]:
@@ -239,6 +244,7 @@ def array_to_image_fields(
     *,
     is_bigendian: bool = False,
     step: int | None = None,
+    copy: bool = True,
 ) -> ImageFields:
     """Encode an array into ``sensor_msgs/Image`` fields.
 
@@ -248,9 +254,13 @@ def array_to_image_fields(
         encoding: one of :data:`ENCODINGS`.
         is_bigendian: write multi-byte pixels big-endian.
         step: row length in bytes (default: no padding); padding bytes are zero.
+        copy: ``False``: when ``array`` already has the encoding's layout (contiguous, its
+            dtype and byte order, no padding), ``data`` is a read-only ``memoryview`` of it
+            instead of a ``bytes`` copy; it then changes with ``array``. The node and the
+            bench encode each frame's fresh output this way.
 
     Returns:
-        The fields; ``data`` is ``bytes`` of length ``step * H``.
+        The fields; ``data`` holds ``step * H`` bytes (``bytes`` or, see ``copy``, a view).
 
     Raises:
         ImageCodecError: unsupported encoding, wrong channel count (``shape``), or ``step``
@@ -276,7 +286,10 @@ def array_to_image_fields(
             "shape", f"step {step} is smaller than one row of {width} {encoding} pixels"
         )
     body = np.ascontiguousarray(arr, dtype=dtype)
-    if step == row_bytes:
+    data: bytes | memoryview
+    if step == row_bytes and not copy and body is arr:
+        data = body.data.toreadonly().cast("B")
+    elif step == row_bytes:
         data = body.tobytes()
     else:
         padded = np.zeros((height, step), dtype=np.uint8)

@@ -139,7 +139,8 @@ class FrameOutput:
         depth_lr: ``(h, w)`` float32 LR depth in metres as fed to the pipeline (registered when
             a registrar is set).
         result: the pipeline result (``depth_sr``, ``depth_mde``, ``depth_lr_up``, timings).
-        depth_sr: ``32FC1`` image fields of ``result.depth_sr`` (header: ``frame.rgb.msg``'s).
+        depth_sr: ``32FC1`` image fields of ``result.depth_sr`` (header: ``frame.rgb.msg``'s);
+            ``data`` is a read-only view of that array, not a copy.
         depth_mde: ``32FC1`` fields of ``result.depth_mde`` when asked for and present.
         camera_info: the RGB intrinsics scaled to the output grid, ``None`` when no usable
             ``rgb/camera_info`` (counted).
@@ -456,11 +457,12 @@ class FrameStream:
             )
         timings.update({k: float(v) for k, v in result.timings_ms.items()})
         t_enc = time.perf_counter()
-        sr = array_to_image_fields(result.depth_sr.astype(np.float32, copy=False), "32FC1")
+        # views of the fresh result arrays, not copies (the pipeline never reuses them)
+        sr = array_to_image_fields(result.depth_sr, "32FC1", copy=False)
         mde = None
         want_mde = self.config.publish_mde if encode_mde is None else encode_mde
         if want_mde and result.depth_mde is not None:
-            mde = array_to_image_fields(result.depth_mde.astype(np.float32, copy=False), "32FC1")
+            mde = array_to_image_fields(result.depth_mde, "32FC1", copy=False)
         timings["encode"] = (time.perf_counter() - t_enc) * 1e3
         info = self._output_intrinsics(frame.camera_info, rgb.shape[:2])
         return FrameOutput(frame, rgb, depth_lr, result, sr, mde, info, timings, depth_decoded)

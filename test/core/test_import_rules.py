@@ -32,6 +32,7 @@ RULES: dict[str, list[str]] = {
     "bridgenet_ros.errors": HEAVY,
     "bridgenet_ros.config_io": HEAVY,
     "bridgenet_ros.blas": HEAVY + ["numpy"],
+    "bridgenet_ros.malloc": HEAVY + ["numpy"],
     "bridgenet_ros.runtime": HEAVY + ["bridgenet_ros.train", "bridgenet_ros.export"],
     "bridgenet_ros.ros": ["torch", "bridgenet_ros.train", "bridgenet_ros.export"],
     # the ROS-free stream layer
@@ -182,6 +183,7 @@ ROS_LIBS = frozenset(
 LAYERS: dict[str, frozenset[str]] = {
     "errors": frozenset(),
     "blas": frozenset(),
+    "malloc": frozenset(),
     "config_io": frozenset({"errors"}),
     "model": frozenset({"errors", "config_io"}),
     # the torch backend loads checkpoints through model/, lazily
@@ -192,12 +194,12 @@ LAYERS: dict[str, frozenset[str]] = {
     "eval": frozenset({"errors", "config_io", "model", "runtime", "data", "stream"}),
     "train": frozenset({"errors", "config_io", "model", "runtime", "data", "eval"}),
     "export": frozenset({"errors", "config_io", "model", "runtime"}),
-    "ros": frozenset({"errors", "blas", "config_io", "runtime", "stream"}),
+    "ros": frozenset({"errors", "blas", "malloc", "config_io", "runtime", "stream"}),
     # eval: the real-sensor protocol (self-down-sampling, region scores) of bench --downsample
     "bench": frozenset({"errors", "config_io", "runtime", "data", "stream", "ros", "eval"}),
     "cli": frozenset(
-        {"errors", "blas", "config_io", "model", "runtime", "data", "stream", "eval", "train"}
-        | {"export", "ros", "bench"}
+        {"errors", "blas", "malloc", "config_io", "model", "runtime", "data", "stream", "eval"}
+        | {"train", "export", "ros", "bench"}
     ),
 }
 

@@ -8,7 +8,14 @@ import pytest
 from PIL import Image
 
 from bridgenet_ros.errors import ShapeError
-from bridgenet_ros.runtime.resize import lr_size_for_scale, resize, resize_weights
+from bridgenet_ros.runtime.resize import (
+    Filter,
+    _bands,
+    _weights_f32,
+    lr_size_for_scale,
+    resize,
+    resize_weights,
+)
 
 PIL_FILTERS = {"bicubic": Image.BICUBIC, "bilinear": Image.BILINEAR, "box": Image.BOX}
 
@@ -98,3 +105,23 @@ def test_bad_shapes() -> None:
         resize(np.zeros(5, np.float32), (2, 2))
     with pytest.raises(ShapeError):
         resize(np.zeros((4, 4), np.float32), (0, 2))
+
+
+@pytest.mark.parametrize(
+    ("method", "src_hw", "out_hw"),
+    [("bicubic", (120, 160), (480, 640)), ("bilinear", (45, 61), (190, 333))],
+)
+def test_banded_product_equals_the_dense_one(
+    method: Filter, src_hw: tuple[int, int], out_hw: tuple[int, int]
+) -> None:
+    src = np.random.default_rng(3).random(src_hw, dtype=np.float32) * 4.0
+    for in_size, out_size in zip(src_hw, out_hw):
+        bands = _bands(in_size, out_size, method)
+        assert bands is not None  # up-sampling: a narrow band, computed block by block
+        assert [b[0] for b in bands[1:]] == [b[1] for b in bands[:-1]]  # rows tile the output
+        assert bands[0][0] == 0 and bands[-1][1] == out_size
+    wy, wx = _weights_f32(src_hw[0], out_hw[0], method), _weights_f32(src_hw[1], out_hw[1], method)
+    np.testing.assert_allclose(
+        resize(src, out_hw, method), (wy @ src) @ wx.T, rtol=1e-6, atol=1e-6
+    )
+    assert _bands(480, 60, "bicubic") is None  # strong down-sampling: the dense product

@@ -9,9 +9,11 @@ import pytest
 
 from bridgenet_ros.ros.diagnostics import (
     ERROR,
+    NODE_STAGES,
     OK,
     WARN,
     RateMeter,
+    StageStats,
     WindowStats,
     summarize,
     to_diagnostic_array,
@@ -106,3 +108,37 @@ def test_stamp_age_apart_from_latency_and_silence_names_the_gap() -> None:
     assert values["stamp age p50 (ms)"] == "96036591850.0"
     assert silent.level == ERROR and "nearest RGB/depth stamp gap 102 ms" in silent.message
     assert "stamp gap" not in _summary(new_outputs=0).message  # no gap seen: plain message
+
+
+def test_stage_stats_report_p50s_and_the_per_frame_ratio() -> None:
+    stages = StageStats(NODE_STAGES, size=10)
+    assert stages.values() == [("latency / inference p50", "nan")]
+    for k in range(3):
+        inference = 100.0 + 10 * k
+        stages.add(
+            {"decode": 0.5, "inference": inference, "publish": 1.0 + k, "x": 9.0}, 1.05 * inference
+        )
+    stages.add({"decode": 0.5, "inference": 0.0}, 3.0)  # no network run: no ratio
+    values = dict(stages.values())
+    assert values["decode p50 (ms)"] == "0.50" and values["publish p50 (ms)"] == "2.00"
+    assert values["inference p50 (ms)"] == "105.00"
+    assert values["latency / inference p50"] == "1.050"
+    assert "x p50 (ms)" not in values and "wait p50 (ms)" not in values  # unknown / no samples
+    latency, inference, pipeline = WindowStats(), WindowStats(), WindowStats()
+    summary = summarize(
+        rgb_rate=1.0,
+        depth_rate=1.0,
+        output_rate=1.0,
+        latency_ms=latency,
+        inference_ms=inference,
+        pipeline_ms=pipeline,
+        counters={},
+        backend="onnxruntime",
+        model="m.onnx",
+        new_outputs=1,
+        new_inputs=2,
+        new_problems=0,
+        stages=stages,
+    )
+    keys = [key for key, _ in summary.values]
+    assert keys.index("pipeline p50 (ms)") < keys.index("decode p50 (ms)") < keys.index("backend")

@@ -418,6 +418,16 @@ def test_diagnostics_report_rates_latency_and_counters(
     assert 0 < float(values["latency p50 (ms)"]) <= float(values["latency p95 (ms)"])
     assert 0 < float(values["inference p50 (ms)"]) < float(values["latency p95 (ms)"])
     assert values["dropped_busy"] == "0" and values["unsupported_encoding"] == "0"
+    # the per-frame breakdown: stages of the node latency, each timed, and their ratio
+    stages = {
+        name: float(values[f"{name} p50 (ms)"])
+        for name in ("wait", "decode", "preprocess", "inference", "postprocess", "encode")
+        + ("publish", "other")
+    }
+    assert all(value >= 0 for name, value in stages.items() if name != "other")
+    assert sum(stages.values()) == pytest.approx(float(values["latency p50 (ms)"]), rel=0.3)
+    assert float(values["latency / inference p50"]) > 1.0
+    assert "register p50 (ms)" not in values  # no registration hook: no such stage
 
 
 def test_latency_is_receipt_to_publish_apart_from_stamp_age(

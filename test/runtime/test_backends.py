@@ -127,3 +127,18 @@ def test_auto_logs_its_choice(
         backend = create_backend("auto", test_onnx, intra_op_threads=1, device="cpu")
     assert backend.name == "onnxruntime"
     assert "backend auto -> onnxruntime" in caplog.text and "tensorrt" in caplog.text
+
+
+def test_onnxruntime_spinning_is_off_unless_asked(test_onnx: Path) -> None:
+    ort = pytest.importorskip("onnxruntime")
+    from bridgenet_ros.runtime.backends.onnxruntime_backend import SPINNING_KEYS, _session_options
+
+    default = _session_options(ort, "all", 2, None)
+    spinning = _session_options(ort, "all", 2, None, allow_spinning=True)
+    for key in SPINNING_KEYS:
+        assert default.get_session_config_entry(key) == "0"
+        assert spinning.get_session_config_entry(key) == "1"
+    rgb, depth = _inputs()
+    quiet = create_backend("onnxruntime", test_onnx, intra_op_threads=1)
+    spins = create_backend("onnxruntime", test_onnx, intra_op_threads=1, allow_spinning=True)
+    np.testing.assert_array_equal(quiet.infer(rgb, depth)[0], spins.infer(rgb, depth)[0])

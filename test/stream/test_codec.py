@@ -156,3 +156,26 @@ def test_message_type_names_are_defined_once() -> None:
 
     assert topics.IMAGE_TYPE is codec.IMAGE_TYPE is bag_open.IMAGE_TYPE
     assert topics.CAMERA_INFO_TYPE is codec.CAMERA_INFO_TYPE
+
+
+def test_encode_without_copy_views_the_array_when_its_layout_fits() -> None:
+    depth = np.random.default_rng(2).uniform(0.5, 4.0, (6, 8)).astype(np.float32)
+    view = array_to_image_fields(depth, "32FC1", copy=False)
+    assert isinstance(view.data, memoryview) and view.data.readonly and len(view.data) == 6 * 32
+    assert np.shares_memory(np.frombuffer(view.data, np.uint8), depth)
+    assert view.data == array_to_image_fields(depth, "32FC1").data  # same bytes as a copy
+    filled = array.array("B")
+    filled.frombytes(view.data)  # how the node fills its message
+    np.testing.assert_array_equal(image_msg_to_array(_msg(view, filled)), depth)
+    # a layout the encoding does not have is converted into bytes, as with copy=True
+    for other in (
+        array_to_image_fields(depth.astype(np.float64), "32FC1", copy=False),
+        array_to_image_fields(depth[:, ::2], "32FC1", copy=False),
+        array_to_image_fields(depth, "32FC1", is_bigendian=True, copy=False),
+        array_to_image_fields(depth, "32FC1", step=40, copy=False),
+    ):
+        assert isinstance(other.data, bytes)
+        np.testing.assert_array_equal(
+            image_msg_to_array(_msg(other)),
+            np.asarray(depth[:, ::2] if other.width == 4 else depth, np.float32),
+        )

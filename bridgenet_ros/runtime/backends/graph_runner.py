@@ -49,7 +49,13 @@ LOGGER = logging.getLogger(__name__)
 
 GRAPH_BACKENDS = ("auto", "onnxruntime", "tensorrt")
 _ORT_OPTIONS = frozenset(
-    {"device", "graph_optimization_level", "intra_op_threads", "inter_op_threads"}
+    {
+        "device",
+        "graph_optimization_level",
+        "intra_op_threads",
+        "inter_op_threads",
+        "allow_spinning",
+    }
 )
 
 
@@ -59,7 +65,7 @@ class OrtGraphRunner:
     Args:
         model_path: the ``.onnx`` deployment graph.
         **options: ``device``, ``graph_optimization_level``, ``intra_op_threads``,
-            ``inter_op_threads`` as for the onnxruntime backend.
+            ``inter_op_threads``, ``allow_spinning`` as for the onnxruntime backend.
 
     Raises:
         BackendError: if onnxruntime/the provider is missing or the file is not a graph.
@@ -74,6 +80,7 @@ class OrtGraphRunner:
             str(options.get("graph_optimization_level", "all")),
             options.get("intra_op_threads"),
             options.get("inter_op_threads"),
+            bool(options.get("allow_spinning", False)),
         )
         props = self.session.get_modelmeta().custom_metadata_map
         self.settings = settings_from_props(props, str(path))

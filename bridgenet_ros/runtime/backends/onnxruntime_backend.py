@@ -44,8 +44,14 @@ def ort_available_providers() -> list[str]:
     return list(ort.get_available_providers())
 
 
-def _session_options(ort: Any, level: str, intra: int | None, inter: int | None) -> Any:
-    """``ort.SessionOptions`` with the optimization level and thread counts."""
+#: session config keys that let ONNX Runtime's pool threads busy-wait for work
+SPINNING_KEYS = ("session.intra_op.allow_spinning", "session.inter_op.allow_spinning")
+
+
+def _session_options(
+    ort: Any, level: str, intra: int | None, inter: int | None, allow_spinning: bool = False
+) -> Any:
+    """``ort.SessionOptions`` with the optimization level, thread counts and spinning."""
     options = ort.SessionOptions()
     options.graph_optimization_level = {
         "disable": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
@@ -57,6 +63,8 @@ def _session_options(ort: Any, level: str, intra: int | None, inter: int | None)
         options.intra_op_num_threads = int(intra)
     if inter is not None:
         options.inter_op_num_threads = int(inter)
+    for key in SPINNING_KEYS:
+        options.add_session_config_entry(key, "1" if allow_spinning else "0")
     return options
 
 
@@ -66,8 +74,14 @@ def open_session(
     graph_optimization_level: str = "all",
     intra_op_threads: int | None = None,
     inter_op_threads: int | None = None,
+    allow_spinning: bool = False,
 ) -> tuple[Any, list[str]]:
     """An onnxruntime session on ``device`` and the providers it really uses.
+
+    ``allow_spinning`` (ONNX Runtime's own default: on) lets the thread pool busy-wait between
+    and after runs; off by default here: on a shared CPU the spinning threads took the core
+    the node's post-processing and publishing needed, and slowed inference itself
+    (docs/performance.md, "ROS node end-to-end latency").
 
     Raises:
         BackendError: if onnxruntime or the requested provider is missing, or the file cannot
@@ -101,7 +115,9 @@ def open_session(
     providers = [p for p in providers if p in available]
     if not path.is_file():
         raise BackendError(f"onnxruntime backend: model file {path} does not exist")
-    options = _session_options(ort, graph_optimization_level, intra_op_threads, inter_op_threads)
+    options = _session_options(
+        ort, graph_optimization_level, intra_op_threads, inter_op_threads, allow_spinning
+    )
     try:
         session = ort.InferenceSession(str(path), options, providers=providers)
     except Exception as err:
@@ -124,6 +140,8 @@ class OnnxRuntimeBackend:
         graph_optimization_level: ``disable``, ``basic``, ``extended`` or ``all``.
         intra_op_threads: threads per operator; ``None`` lets ONNX Runtime choose.
         inter_op_threads: threads across operators; ``None`` lets ONNX Runtime choose.
+        allow_spinning: let idle pool threads busy-wait (ONNX Runtime's default; see
+            :func:`open_session`). Off by default.
 
     Raises:
         BackendError: if onnxruntime or the requested provider is missing, the file cannot be
@@ -131,7 +149,13 @@ class OnnxRuntimeBackend:
     """
 
     OPTIONS = frozenset(
-        {"device", "graph_optimization_level", "intra_op_threads", "inter_op_threads"}
+        {
+            "device",
+            "graph_optimization_level",
+            "intra_op_threads",
+            "inter_op_threads",
+            "allow_spinning",
+        }
     )
 
     def __init__(
@@ -142,10 +166,16 @@ class OnnxRuntimeBackend:
         graph_optimization_level: str = "all",
         intra_op_threads: int | None = None,
         inter_op_threads: int | None = None,
+        allow_spinning: bool = False,
     ) -> None:
         path = Path(model_path)
         self.session, used = open_session(
-            path, device, graph_optimization_level, intra_op_threads, inter_op_threads
+            path,
+            device,
+            graph_optimization_level,
+            intra_op_threads,
+            inter_op_threads,
+            allow_spinning,
         )
         props = self.session.get_modelmeta().custom_metadata_map
         if is_pipeline_graph(props):
@@ -164,11 +194,13 @@ class OnnxRuntimeBackend:
         self.providers = used
         self._output_names = [o.name for o in self.session.get_outputs()]
         LOGGER.info(
-            "onnxruntime backend: %s, providers %s, optimization %s, intra-op threads %s",
+            "onnxruntime backend: %s, providers %s, optimization %s, intra-op threads %s, "
+            "spinning %s",
             path,
             used,
             graph_optimization_level,
             intra_op_threads if intra_op_threads is not None else "default",
+            "on" if allow_spinning else "off",
         )
 
     def infer(
