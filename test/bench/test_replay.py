@@ -245,12 +245,14 @@ def test_out_bag_must_not_exist(
         replay_bag(bag_factory("sqlite3"), pipeline, ReplayOptions(out_bag=tmp_path / "out"))
 
 
-def test_auto_backend_reports_its_choice(test_checkpoint: Path) -> None:
-    pipe, path, reason = build_node_pipeline(
-        NodeConfig(model_path=str(test_checkpoint), backend="auto")
-    )
+def test_auto_backend_reports_its_choice(test_checkpoint: Path, tmp_path: Path) -> None:
+    import shutil
+
+    # a folder of its own: other tests export an .onnx beside the shared checkpoint
+    alone = Path(shutil.copy(test_checkpoint, tmp_path / test_checkpoint.name))
+    pipe, path, reason = build_node_pipeline(NodeConfig(model_path=str(alone), backend="auto"))
     try:
-        assert path == test_checkpoint
+        assert path == alone
         assert pipe.backend.name == "torch"  # a .pt with no .onnx sibling and no TensorRT
         assert reason
     finally:
