@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Start or resume the issue-12 training campaign on the CPU, niced so other work keeps priority.
+# Start or resume the issue-12 training campaign on the CPU, niced so other work keeps priority
+# (THREADS=N: torch threads, default the config's 1).
 # Default: stage 2 (config/train_campaign_lite_hr.yaml -> campaign/lite_hr); stage 1 with
 # CONFIG=config/train_campaign_lite_gate.yaml RUN_DIR=campaign/lite_gate.
 # Stop it with Ctrl-C or `kill <pid>` (SIGTERM): the trainer finishes the step, validates and saves
@@ -14,5 +15,6 @@ PY=${PY:-.venv/bin/python}
 args=(--config "$CONFIG" --out "$RUN_DIR" --no-progress)
 [ -f "$RUN_DIR/state.pt" ] && args+=(--resume)
 [ -n "${WALL_LIMIT_S:-}" ] && args+=(--wall-limit-s "$WALL_LIMIT_S")
+[ -n "${THREADS:-}" ] && args+=(--threads "$THREADS")  # e.g. 2 when nothing else runs
 [ -n "${DEVICE:-}" ] && args+=(--device "$DEVICE" --num-workers "${WORKERS:-1}")
 exec nice -n "${NICE:-10}" "$PY" -m bridgenet_ros.cli.main train "${args[@]}"
