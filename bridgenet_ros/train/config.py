@@ -104,6 +104,10 @@ class TrainConfig:
         device: ``auto`` (CUDA when present), ``cpu``, ``cuda`` or ``cuda:N``.
         num_workers: DataLoader worker processes.
         threads: torch intra-op threads on CPU (0 = leave torch's default).
+        channels_last: keep the model's conv weights and the input batches in channels-last
+            (NHWC) memory: the same arithmetic up to float rounding, and on the project's CPU
+            a `lite_hr` training step (batch 8, 192×192, 1 thread) takes 0.72 s instead of
+            1.06 s (docs/performance.md).
         tensorboard: also write a TensorBoard log (needs the ``tensorboard`` package).
         time_budget_s: 0 = off; else train for about this many seconds of wall time (counted
             across resumes): from the measured step rate the trainer shortens the LR schedule
@@ -137,6 +141,7 @@ class TrainConfig:
     device: str = "auto"
     num_workers: int = 0
     threads: int = 0
+    channels_last: bool = True
     tensorboard: bool = False
     time_budget_s: float = 0.0
     init_checkpoint: str = ""

@@ -365,6 +365,10 @@ class _Run:
             validator = build_validator(config.val, device=device)
         self.validator = validator
         self.model.to(device)
+        self.memory_format = (
+            torch.channels_last if config.channels_last else torch.contiguous_format
+        )
+        self.model.to(memory_format=self.memory_format)  # type: ignore[call-overload]
         self.optimizer = torch.optim.AdamW(
             self.model.parameters(),
             lr=config.lr,
@@ -444,8 +448,11 @@ class _Run:
             TrainingError: the loss is not finite.
         """
         config, device = self.config, self.device
-        rgb = batch["rgb"].to(device, non_blocking=True)
-        lr_up = batch["depth_lr_up_norm"].to(device, non_blocking=True)
+        fmt = self.memory_format
+        rgb = batch["rgb"].to(device, non_blocking=True).contiguous(memory_format=fmt)
+        lr_up = (
+            batch["depth_lr_up_norm"].to(device, non_blocking=True).contiguous(memory_format=fmt)
+        )
         target = batch["depth_hr_norm"].to(device, non_blocking=True)
         mask = batch["mask_valid"].to(device, non_blocking=True)
         self.train_model.train()

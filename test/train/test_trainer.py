@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 import torch.distributed as dist
@@ -92,6 +93,18 @@ def test_loss_falls_on_a_fixed_batch(tmp_path: Path) -> None:
     model = load_model(tmp_path / "last.pt")
     assert model.metadata["step"] == 40
     assert model.metadata["train_config"]["variant"] == "test"
+
+
+def test_channels_last_trains_the_same_steps(tmp_path: Path) -> None:
+    """NHWC memory changes speed, not the arithmetic (up to float rounding)."""
+    runs = {}
+    for flag in (True, False):
+        config = tiny_config(steps=4, channels_last=flag)
+        runs[flag] = train(config, tmp_path / str(flag), dataset=FixedBatch(), progress=False)
+    np.testing.assert_allclose(runs[True].losses, runs[False].losses, rtol=1e-4)
+    saved = torch.load(tmp_path / "True" / "state.pt", weights_only=True)
+    weights = [v for k, v in saved["model"].items() if v.ndim == 4 and v.shape[-1] > 1]
+    assert weights and all(w.is_contiguous(memory_format=torch.channels_last) for w in weights)
 
 
 def test_validation_keeps_best_checkpoint(tmp_path: Path) -> None:
