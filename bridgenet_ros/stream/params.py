@@ -105,6 +105,14 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
         read_only=True,
     ),
     ParameterSpec(
+        "cpu_threads",
+        int,
+        "onnxruntime CPU threads per operator (intra-op); 0 = onnxruntime's default (all cores)",
+        read_only=True,
+        low=0,
+        high=256,
+    ),
+    ParameterSpec(
         "model_height",
         int,
         "network input height in pixels; 0 = the RGB image height",
@@ -229,6 +237,7 @@ class NodeConfig:
     precision: str = "fp32"
     engine_cache_dir: str = ""
     force_engine_rebuild: bool = False
+    cpu_threads: int = 0
     model_height: int = 0
     model_width: int = 0
     output_resolution: str = "rgb"

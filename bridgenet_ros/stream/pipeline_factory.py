@@ -26,7 +26,10 @@ __all__ = ["backend_options", "build_pipeline"]
 
 
 def backend_options(config: NodeConfig, chosen: str | None = None) -> dict[str, Any]:
-    """Backend keyword options for ``config`` (TensorRT engine settings when TensorRT is used).
+    """Backend keyword options for ``config``.
+
+    TensorRT engine settings when TensorRT is used; ``intra_op_threads`` when onnxruntime is
+    (``cpu_threads`` > 0; not applied to the torch backend, whose thread count is global).
 
     Args:
         config: the node parameters.
@@ -46,6 +49,8 @@ def backend_options(config: NodeConfig, chosen: str | None = None) -> dict[str, 
             options["cache_dir"] = str(Path(config.engine_cache_dir).expanduser())
         if config.force_engine_rebuild:
             options["force"] = True
+    elif config.cpu_threads and name in ("onnxruntime", "auto"):
+        options["intra_op_threads"] = config.cpu_threads
     return options
 
 

@@ -100,6 +100,7 @@ def test_read_only_split() -> None:
         "precision",
         "engine_cache_dir",
         "force_engine_rebuild",
+        "cpu_threads",
         "model_height",
         "model_width",
         "output_resolution",

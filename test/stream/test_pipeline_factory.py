@@ -34,6 +34,30 @@ def test_no_tensorrt_options_for_cpu_backends() -> None:
         assert backend_options(NodeConfig(backend="auto", force_engine_rebuild=True)) == {}
 
 
+def test_cpu_threads_reach_onnxruntime_only() -> None:
+    assert backend_options(NodeConfig(backend="onnxruntime", cpu_threads=2)) == {
+        "intra_op_threads": 2
+    }
+    assert backend_options(NodeConfig(backend="torch", cpu_threads=2)) == {}
+    assert "intra_op_threads" not in backend_options(NodeConfig(backend="tensorrt", cpu_threads=2))
+    assert backend_options(NodeConfig(backend="onnxruntime")) == {}  # 0 = onnxruntime decides
+    with pytest.raises(ConfigError, match="cpu_threads"):
+        NodeConfig(cpu_threads=-1)
+
+
+def test_cpu_threads_set_the_onnxruntime_session(tmp_path: Path) -> None:
+    from bridgenet_ros.export.onnx_export import export_onnx
+    from bridgenet_ros.model import create_model
+
+    onnx_path = tmp_path / "m.onnx"
+    export_onnx(create_model("test").eval(), onnx_path, input_hw=(32, 48))
+    pipeline, _, _ = build_pipeline(
+        NodeConfig(model_path=str(onnx_path), backend="onnxruntime", cpu_threads=1)
+    )
+    options = pipeline.backend.session.get_session_options()
+    assert options.intra_op_num_threads == 1
+
+
 def test_builds_the_configured_pipeline(tmp_path: Path) -> None:
     from bridgenet_ros.model import create_model, save_checkpoint
 
