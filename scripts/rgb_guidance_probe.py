@@ -13,36 +13,20 @@ as well as ``rgb``, the network does not use the RGB; if it scores better, the g
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
-
-import numpy as np
 
 from bridgenet_ros.data.degradation import load_sensor_model
 from bridgenet_ros.eval.evaluate import ModelMethod, evaluate_frames, load_eval_frames
+from bridgenet_ros.eval.guidance import flat_rgb_frames, shuffled_rgb_frames
 from bridgenet_ros.runtime.backends.graph_runner import build_runtime_pipeline
-from bridgenet_ros.runtime.resize import resize
-
-
-def _fit(rgb: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
-    """``rgb`` resized to ``size_hw`` (another frame's image may differ in size)."""
-    if rgb.shape[:2] == size_hw:
-        return rgb
-    return np.clip(resize(rgb.astype(np.float32), size_hw, "bilinear"), 0, 255).astype(np.uint8)
 
 
 def _variants(frames: list) -> dict[str, list]:
-    flat = [
-        dataclasses.replace(
-            f, rgb=np.broadcast_to(f.rgb.mean((0, 1)).astype(np.uint8), f.rgb.shape).copy()
-        )
-        for f in frames
-    ]
-    shuffled = [
-        dataclasses.replace(f, rgb=_fit(frames[(i + 1) % len(frames)].rgb, f.rgb.shape[:2]))
-        for i, f in enumerate(frames)
-    ]
-    return {"rgb": frames, "flat": flat, "shuffled": shuffled}
+    return {
+        "rgb": frames,
+        "flat": flat_rgb_frames(frames),
+        "shuffled": shuffled_rgb_frames(frames),
+    }
 
 
 def main() -> None:

@@ -154,15 +154,10 @@ def test_shipped_without_rgb_guidance_not_worse_than_bicubic(
     shipped: Path, shared_data: Path
 ) -> None:
     """With no RGB evidence (flat RGB) the output must not be worse than its up-sampled input."""
-    import dataclasses
-
-    import numpy as np
+    from bridgenet_ros.eval.guidance import flat_rgb_frames
 
     frames, _ = load_eval_frames("rgbdd", scale=4.0, split="val", limit=4, root=shared_data)
-    flat = [
-        dataclasses.replace(f, rgb=np.full_like(f.rgb, f.rgb.mean((0, 1)).astype(np.uint8)))
-        for f in frames
-    ]
+    flat = flat_rgb_frames(frames)
     report = evaluate_frames(flat, [_method(shipped)], baselines=("bicubic",), scale=4.0, crop=6)
     ours, bicubic = report.methods["ours"], report.methods["bicubic"]
     assert ours["rmse"] <= bicubic["rmse"], (ours, bicubic)
