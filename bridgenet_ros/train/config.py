@@ -95,6 +95,11 @@ class TrainConfig:
         warmup_steps: linear warm-up length in steps.
         min_lr_ratio: final LR of the cosine schedule relative to ``lr``.
         grad_clip: max global gradient norm; 0 disables clipping.
+        ema_decay: 0 = off; else keep an exponential moving average of the weights with this
+            decay (e.g. 0.999: a memory of about 1,000 steps; :mod:`bridgenet_ros.train.ema`).
+            Validation, ``best.pt`` and ``last.pt`` then use the averaged weights, the log
+            also gets ``val_raw`` rows for the trained weights themselves, and a resumed run
+            whose state has no average starts one from its weights.
         mde_weight: weight of the MDE L1 term (the SR term has weight 1).
         val_every: validate (and maybe save ``best.pt``) every this many steps; 0 = only at
             the end.
@@ -133,6 +138,7 @@ class TrainConfig:
     warmup_steps: int = 200
     min_lr_ratio: float = 0.02
     grad_clip: float = 1.0
+    ema_decay: float = 0.0
     mde_weight: float = 0.5
     val_every: int = 500
     log_every: int = 10
@@ -194,6 +200,10 @@ class TrainConfig:
             raise ConfigError(
                 "train.weight_decay, grad_clip and mde_weight must be >= 0, got"
                 f" {self.weight_decay}, {self.grad_clip}, {self.mde_weight}"
+            )
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ConfigError(
+                f"train.ema_decay must be in [0, 1) (0 = off, e.g. 0.999), got {self.ema_decay}"
             )
         if len(self.betas) != 2 or not all(0.0 <= b < 1.0 for b in self.betas):
             raise ConfigError(f"train.betas must be two values in [0, 1), got {self.betas}")

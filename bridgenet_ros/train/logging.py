@@ -2,7 +2,9 @@
 """Run logs: one CSV file (always) and a TensorBoard event file (optional).
 
 The CSV has a fixed header (:data:`CSV_FIELDS`); training rows leave validation columns empty and
-validation rows leave loss columns empty. On resume the file is appended to.
+validation rows leave loss columns empty. Row kinds: ``train``, ``val`` (the weights that are
+saved: the weight average under ``train.ema_decay``) and ``val_raw`` (under ``ema_decay`` only:
+the trained weights themselves). On resume the file is appended to.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ class RunLogger:
             self._tb = SummaryWriter(log_dir=str(Path(out_dir) / "tensorboard"))
 
     def log(self, step: int, kind: str, **values: float) -> None:
-        """Write one row (``kind`` is ``train`` or ``val``) and the TensorBoard scalars."""
+        """Write one row (``kind``: ``train``, ``val`` or ``val_raw``) and its TensorBoard scalars."""
         unknown = set(values) - set(CSV_FIELDS)
         if unknown:
             raise KeyError(f"unknown log fields {sorted(unknown)}")

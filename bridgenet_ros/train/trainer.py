@@ -8,6 +8,8 @@ Files written in the run folder ``out_dir`` (rank 0 only):
 - ``state.pt``: the resumable state (model, optimizer, scheduler, step, best score, RNG).
 - ``last.pt`` / ``best.pt``: deployable checkpoints (``model.save_checkpoint`` format) of the last
   step and of the best validation score; their metadata holds the config, step and metrics.
+  Under ``ema_decay`` both hold the weight average (:mod:`bridgenet_ros.train.ema`), which is
+  also what validation scores; ``state.pt`` keeps the average beside the trained weights.
 
 ``resume=True`` continues from ``state.pt``: the step count, optimizer and scheduler state and the
 best score carry on; the data stream is re-seeded with the step so it does not repeat.
@@ -42,6 +44,7 @@ from bridgenet_ros.train.ddp import (
     init_distributed,
     resolve_device,
 )
+from bridgenet_ros.train.ema import WeightAverage
 from bridgenet_ros.train.logging import RunLogger
 from bridgenet_ros.train.losses import BridgeNetLoss
 
@@ -274,6 +277,13 @@ def _agree_min(value: int, dist_info: DistInfo, device: torch.device) -> int:
     return int(tensor.item())
 
 
+def _score(validator: Validator, model: nn.Module) -> dict[str, float]:
+    """``validator(model)`` in eval mode without gradients."""
+    model.eval()
+    with torch.no_grad():
+        return dict(validator(model))
+
+
 def _unwrap(model: nn.Module) -> nn.Module:
     return model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
 
@@ -369,6 +379,7 @@ class _Run:
             torch.channels_last if config.channels_last else torch.contiguous_format
         )
         self.model.to(memory_format=self.memory_format)  # type: ignore[call-overload]
+        self.average = WeightAverage(self.model, config.ema_decay) if config.ema_decay else None
         self.optimizer = torch.optim.AdamW(
             self.model.parameters(),
             lr=config.lr,
@@ -392,6 +403,11 @@ class _Run:
         self.t_window = time.perf_counter()
         self.steps_window = 0
 
+    @property
+    def kept_model(self) -> nn.Module:
+        """The weights validated and saved: the average under ``ema_decay``, else the model."""
+        return self.average.model if self.average is not None else self.model
+
     def elapsed(self) -> float:
         """Training seconds so far, earlier (resumed) calls included."""
         return self.elapsed_before + time.perf_counter() - self.t_start
@@ -411,6 +427,10 @@ class _Run:
         self.best = float(state["best"])
         self.schedule_steps = int(state.get("schedule_steps", config.steps))
         self.elapsed_before = float(state.get("elapsed_s", 0.0))
+        if self.config.ema_decay:  # a state saved without an average starts one here
+            self.average = WeightAverage(self.model, self.config.ema_decay)
+            if state.get("ema") is not None:
+                self.average.load_state_dict(state["ema"])
         _seed_everything(config.seed + self.dist_info.rank + 7919 * self.step)
 
     def start(self, max_steps: int | None) -> None:
@@ -466,6 +486,8 @@ class _Run:
         )
         self.optimizer.step()
         self.scheduler.step()
+        if self.average is not None:
+            self.average.update(self.model)
         self.step += 1
         self.steps_window += 1
         loss_value = float(terms.total.detach())
@@ -518,9 +540,7 @@ class _Run:
         if validator is None or not due or not self.dist_info.is_main:
             return None
         t_val = time.perf_counter()
-        self.model.eval()
-        with torch.no_grad():
-            metrics = dict(validator(self.model))
+        metrics = _score(validator, self.kept_model)
         self.last_metrics = metrics
         if self.fitter is not None:
             self.fitter.val_seconds = time.perf_counter() - t_val
@@ -533,13 +553,22 @@ class _Run:
             val_mae_m=float(metrics["mae"]),
             elapsed_s=self.elapsed(),
         )
+        if self.average is not None:  # the trained weights themselves, for comparison
+            raw = _score(validator, self.model)
+            self.logger.log(
+                self.step,
+                "val_raw",
+                val_rmse_m=float(raw["rmse"]),
+                val_mae_m=float(raw["mae"]),
+                elapsed_s=self.elapsed(),
+            )
         line = (
             f"step {self.step}: val rmse {metrics['rmse']:.4f} m, "
             f"mae {metrics['mae']:.4f} m (best {min(self.best, score):.4f})"
         )
         if score < self.best:
             self.best = score
-            _save_model(self.out / "best.pt", self.model, self.metadata())
+            _save_model(self.out / "best.pt", self.kept_model, self.metadata())
         return line
 
     def save(self) -> None:
@@ -560,9 +589,10 @@ class _Run:
                 "model": _unwrap(self.train_model).state_dict(),
                 "optimizer": self.optimizer.state_dict(),
                 "scheduler": self.scheduler.state_dict(),
+                "ema": self.average.state_dict() if self.average is not None else None,
             },
         )
-        _save_model(self.out / "last.pt", self.model, self.metadata())
+        _save_model(self.out / "last.pt", self.kept_model, self.metadata())
 
     def metadata(self) -> dict[str, Any]:
         """The metadata of a saved checkpoint: config, step, last validation, timing."""

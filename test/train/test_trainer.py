@@ -370,3 +370,75 @@ def test_sigterm_stops_after_the_step_saved(tmp_path: Path) -> None:
     assert 3 <= result.step < 50
     assert torch.load(tmp_path / "state.pt", weights_only=True)["step"] == result.step
     assert signal.getsignal(signal.SIGTERM) is previous  # handler restored
+
+
+def test_weight_average_ramps_then_follows_the_decay() -> None:
+    from bridgenet_ros.train.ema import WeightAverage
+
+    model = torch.nn.Linear(2, 1)
+    torch.nn.init.zeros_(model.weight)
+    average = WeightAverage(model, decay=0.9)
+    assert average.current_decay() == pytest.approx(0.1)  # (1 + 0) / (10 + 0)
+    expected = 0.0
+    for _ in range(100):  # the ramp reaches 0.9 after 80 updates
+        with torch.no_grad():
+            model.weight.fill_(1.0)
+        d = average.current_decay()
+        average.update(model)
+        expected = d * expected + (1 - d) * 1.0
+    assert average.current_decay() == pytest.approx(0.9)
+    torch.testing.assert_close(average.model.weight, torch.full((1, 2), expected))
+    assert 0.9 < expected < 1.0
+    assert not any(p.requires_grad for p in average.model.parameters())
+    with pytest.raises(ValueError, match="decay"):
+        WeightAverage(model, decay=1.0)
+    with pytest.raises(ConfigError, match="ema_decay"):
+        tiny_config(ema_decay=1.0)
+
+
+def _weights(path: Path) -> dict[str, torch.Tensor]:
+    return load_checkpoint(path)["state_dict"]
+
+
+def test_ema_validates_and_saves_the_average_and_logs_the_raw_weights(tmp_path: Path) -> None:
+    scored: list[torch.nn.Module] = []
+
+    def validator(model: torch.nn.Module) -> dict[str, float]:
+        scored.append(model)
+        return {"rmse": 0.1 * len(scored), "mae": 0.0}
+
+    config = tiny_config(steps=6, val_every=3, checkpoint_every=3, ema_decay=0.9)
+    train(config, tmp_path, dataset=FixedBatch(), validator=validator, progress=False)
+    state = torch.load(tmp_path / "state.pt", weights_only=True)
+    assert state["ema"]["updates"] == 6
+    last, best = _weights(tmp_path / "last.pt"), _weights(tmp_path / "best.pt")
+    for name, value in state["ema"]["model"].items():
+        torch.testing.assert_close(last[name], value.contiguous())
+    changed = [n for n in state["model"] if not torch.equal(state["model"][n], last[n])]
+    assert changed, "last.pt must hold the average, not the trained weights"
+    assert any(not torch.equal(best[n], last[n]) for n in best)  # best = step 3's average
+    rows = read_csv_log(tmp_path / "log.csv")
+    assert [(int(r["step"]), r["kind"]) for r in rows if r["kind"].startswith("val")] == [
+        (3, "val"),
+        (3, "val_raw"),
+        (6, "val"),
+        (6, "val_raw"),
+    ]
+    assert scored[0] is not scored[1]  # the average first, then the trained weights
+
+
+def test_resume_without_an_average_starts_one_from_the_weights(tmp_path: Path) -> None:
+    plain = tiny_config(steps=6, checkpoint_every=1)
+    train(plain, tmp_path, max_steps=3, dataset=FixedBatch(), progress=False)
+    weights_at_3 = torch.load(tmp_path / "state.pt", weights_only=True)["model"]
+    averaged = tiny_config(steps=6, checkpoint_every=1, ema_decay=0.999)
+    train(averaged, tmp_path, resume=True, max_steps=4, dataset=FixedBatch(), progress=False)
+    state = torch.load(tmp_path / "state.pt", weights_only=True)
+    assert state["step"] == 4 and state["ema"]["updates"] == 1
+    # started at the step-3 weights, then one update with the ramp's first decay, 0.1
+    for name, value in state["ema"]["model"].items():
+        expected = 0.1 * weights_at_3[name] + 0.9 * state["model"][name]
+        torch.testing.assert_close(value, expected, rtol=1e-5, atol=1e-7)
+    assert any(not torch.equal(weights_at_3[n], state["model"][n]) for n in weights_at_3)
+    train(averaged, tmp_path, resume=True, dataset=FixedBatch(), progress=False)
+    assert torch.load(tmp_path / "state.pt", weights_only=True)["ema"]["updates"] == 3
