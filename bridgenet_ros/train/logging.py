@@ -64,7 +64,7 @@ class RunLogger:
             self._tb = SummaryWriter(log_dir=str(Path(out_dir) / "tensorboard"))
 
     def log(self, step: int, kind: str, **values: float) -> None:
-        """Write one row (``kind``: ``train``, ``val`` or ``val_raw``) and its TensorBoard scalars."""
+        """Write one row (``kind``: ``train``, ``val`` or ``val_raw``) and TensorBoard scalars."""
         unknown = set(values) - set(CSV_FIELDS)
         if unknown:
             raise KeyError(f"unknown log fields {sorted(unknown)}")
