@@ -7,9 +7,10 @@ by ±0.0005 m between checks with no trend over thousands of steps (docs/trainin
 kind of noise an average removes. Shipping averaged weights is what this project already did by
 hand (the shipped `lite` is the mean of two stages' weights, docs/results.md).
 
-The average's decay ramps up as ``min(decay, (1 + n) / (10 + n))`` after ``n`` updates, so an
-average started from random weights forgets them quickly; when it starts from a trained model
-the ramp only shortens its memory for the first few hundred steps.
+An average that starts from random weights ramps its decay up as ``min(decay, (1 + n) / (10 +
+n))`` after ``n`` updates, so it forgets them quickly (the memory, ``1 / (1 - d)`` steps, grows
+as about ``n / 9``). One that starts from trained weights (fine-tuning, or a resumed run that had
+no average) uses ``decay`` from the first update: its starting point is worth remembering.
 """
 
 from __future__ import annotations
@@ -30,20 +31,24 @@ class WeightAverage:
         model: the trained model (unwrapped, not DDP); the copy keeps its device and memory
             format.
         decay: the EMA decay in (0, 1): after each update ``avg = d·avg + (1 − d)·param``
-            with ``d = min(decay, (1 + n) / (10 + n))``.
+            with ``d = decay``, or ``d = min(decay, (1 + n) / (10 + n))`` under ``ramp``.
+        ramp: ramp the decay up (for an average started from random weights).
     """
 
-    def __init__(self, model: nn.Module, decay: float) -> None:
+    def __init__(self, model: nn.Module, decay: float, ramp: bool = True) -> None:
         if not 0.0 < decay < 1.0:
             raise ValueError(f"EMA decay must be in (0, 1), got {decay}")
         self.decay = decay
+        self.ramp = ramp
         self.updates = 0
         self.model = copy.deepcopy(model).eval()
         for param in self.model.parameters():
             param.requires_grad_(False)
 
     def current_decay(self) -> float:
-        """The decay the next update uses (the ramp, capped at ``decay``)."""
+        """The decay the next update uses (``decay``, or the ramp capped at it)."""
+        if not self.ramp:
+            return self.decay
         return min(self.decay, (1.0 + self.updates) / (10.0 + self.updates))
 
     @torch.no_grad()

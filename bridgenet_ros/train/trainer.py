@@ -379,7 +379,11 @@ class _Run:
             torch.channels_last if config.channels_last else torch.contiguous_format
         )
         self.model.to(memory_format=self.memory_format)  # type: ignore[call-overload]
-        self.average = WeightAverage(self.model, config.ema_decay) if config.ema_decay else None
+        self.average = (
+            WeightAverage(self.model, config.ema_decay, ramp=not config.init_checkpoint)
+            if config.ema_decay
+            else None
+        )
         self.optimizer = torch.optim.AdamW(
             self.model.parameters(),
             lr=config.lr,
@@ -428,9 +432,11 @@ class _Run:
         self.schedule_steps = int(state.get("schedule_steps", config.steps))
         self.elapsed_before = float(state.get("elapsed_s", 0.0))
         if self.config.ema_decay:  # a state saved without an average starts one here
-            self.average = WeightAverage(self.model, self.config.ema_decay)
-            if state.get("ema") is not None:
-                self.average.load_state_dict(state["ema"])
+            saved = state.get("ema")
+            ramp = saved is not None and not self.config.init_checkpoint
+            self.average = WeightAverage(self.model, self.config.ema_decay, ramp=ramp)
+            if saved is not None:
+                self.average.load_state_dict(saved)
         _seed_everything(config.seed + self.dist_info.rank + 7919 * self.step)
 
     def start(self, max_steps: int | None) -> None:

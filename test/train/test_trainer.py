@@ -390,6 +390,8 @@ def test_weight_average_ramps_then_follows_the_decay() -> None:
     torch.testing.assert_close(average.model.weight, torch.full((1, 2), expected))
     assert 0.9 < expected < 1.0
     assert not any(p.requires_grad for p in average.model.parameters())
+    trained = WeightAverage(model, decay=0.9, ramp=False)  # from trained weights: no ramp
+    assert trained.current_decay() == pytest.approx(0.9)
     with pytest.raises(ValueError, match="decay"):
         WeightAverage(model, decay=1.0)
     with pytest.raises(ConfigError, match="ema_decay"):
@@ -431,13 +433,13 @@ def test_resume_without_an_average_starts_one_from_the_weights(tmp_path: Path) -
     plain = tiny_config(steps=6, checkpoint_every=1)
     train(plain, tmp_path, max_steps=3, dataset=FixedBatch(), progress=False)
     weights_at_3 = torch.load(tmp_path / "state.pt", weights_only=True)["model"]
-    averaged = tiny_config(steps=6, checkpoint_every=1, ema_decay=0.999)
+    averaged = tiny_config(steps=6, checkpoint_every=1, ema_decay=0.5)
     train(averaged, tmp_path, resume=True, max_steps=4, dataset=FixedBatch(), progress=False)
     state = torch.load(tmp_path / "state.pt", weights_only=True)
     assert state["step"] == 4 and state["ema"]["updates"] == 1
-    # started at the step-3 weights, then one update with the ramp's first decay, 0.1
+    # started at the trained step-3 weights, then one update with the full decay (no ramp)
     for name, value in state["ema"]["model"].items():
-        expected = 0.1 * weights_at_3[name] + 0.9 * state["model"][name]
+        expected = 0.5 * weights_at_3[name] + 0.5 * state["model"][name]
         torch.testing.assert_close(value, expected, rtol=1e-5, atol=1e-7)
     assert any(not torch.equal(weights_at_3[n], state["model"][n]) for n in weights_at_3)
     train(averaged, tmp_path, resume=True, dataset=FixedBatch(), progress=False)
