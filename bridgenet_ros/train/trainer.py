@@ -548,26 +548,12 @@ class _Run:
         t_val = time.perf_counter()
         metrics = _score(validator, self.kept_model)
         self.last_metrics = metrics
+        score = float(metrics[config.val.metric])
+        self._log_val("val", metrics)
+        if self.average is not None:  # the trained weights themselves, for comparison
+            self._log_val("val_raw", _score(validator, self.model))
         if self.fitter is not None:
             self.fitter.val_seconds = time.perf_counter() - t_val
-        score = float(metrics[config.val.metric])
-        assert self.logger is not None
-        self.logger.log(
-            self.step,
-            "val",
-            val_rmse_m=float(metrics["rmse"]),
-            val_mae_m=float(metrics["mae"]),
-            elapsed_s=self.elapsed(),
-        )
-        if self.average is not None:  # the trained weights themselves, for comparison
-            raw = _score(validator, self.model)
-            self.logger.log(
-                self.step,
-                "val_raw",
-                val_rmse_m=float(raw["rmse"]),
-                val_mae_m=float(raw["mae"]),
-                elapsed_s=self.elapsed(),
-            )
         line = (
             f"step {self.step}: val rmse {metrics['rmse']:.4f} m, "
             f"mae {metrics['mae']:.4f} m (best {min(self.best, score):.4f})"
@@ -576,6 +562,17 @@ class _Run:
             self.best = score
             _save_model(self.out / "best.pt", self.kept_model, self.metadata())
         return line
+
+    def _log_val(self, kind: str, metrics: Mapping[str, float]) -> None:
+        """One validation row (``val`` or ``val_raw``) of the CSV log."""
+        assert self.logger is not None
+        self.logger.log(
+            self.step,
+            kind,
+            val_rmse_m=float(metrics["rmse"]),
+            val_mae_m=float(metrics["mae"]),
+            elapsed_s=self.elapsed(),
+        )
 
     def save(self) -> None:
         """Write ``state.pt`` and ``last.pt`` every ``checkpoint_every`` steps and at the end."""
