@@ -4,9 +4,10 @@
 # (THREADS=N: torch threads, default the config's 1).
 # Default: stage 2 (config/train_campaign_lite_hr.yaml -> campaign/lite_hr); stage 1 with
 # CONFIG=config/train_campaign_lite_gate.yaml RUN_DIR=campaign/lite_gate.
-# Stop it with Ctrl-C or `kill <pid>` (SIGTERM): the trainer finishes the step, validates and saves
-# state.pt/last.pt (WALL_LIMIT_S=N stops the same way after N seconds). Then commit
-# the run folder and add a docs/training_log.md entry.
+# Stop it with Ctrl-C or scripts/campaign_stop.sh (SIGTERM to the trainer, whose pid is in
+# $RUN_DIR/trainer.pid; not `pkill -f`, which also hits the data-loader worker and crashes the
+# run): the trainer finishes the step, validates and saves state.pt/last.pt (WALL_LIMIT_S=N stops
+# the same way after N seconds). Then commit the run folder and add a docs/training_log.md entry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${CONFIG:-config/train_campaign_lite_hr.yaml}
@@ -17,4 +18,6 @@ args=(--config "$CONFIG" --out "$RUN_DIR" --no-progress)
 [ -n "${WALL_LIMIT_S:-}" ] && args+=(--wall-limit-s "$WALL_LIMIT_S")
 [ -n "${THREADS:-}" ] && args+=(--threads "$THREADS")  # e.g. 2 when nothing else runs
 [ -n "${DEVICE:-}" ] && args+=(--device "$DEVICE" --num-workers "${WORKERS:-1}")
+mkdir -p "$RUN_DIR"
+echo $$ > "$RUN_DIR/trainer.pid"  # exec keeps this pid: it is the trainer's
 exec nice -n "${NICE:-10}" "$PY" -m bridgenet_ros.cli.main train "${args[@]}"
