@@ -4,7 +4,7 @@
 # baselines, into one folder: the shipping score A (validation only: the one that decides), then
 # the scores with no vote — self-down-sampled real sensor depth (Redwood, TUM, RGB-D-D real
 # scenes; overall / flat / edge), the real phone-ToF LR, held-out Middlebury, NYU v2 x8, the RGB
-# guidance probe and CPU latency.
+# guidance probe, FP16 against FP32 (deployment graph) and CPU latency.
 #
 #   CAND=campaign/lite_hr/best.pt OUT=/tmp/report scripts/model_report.sh
 #
@@ -47,6 +47,17 @@ done
 step nyu_x8 "${EVAL[@]}" --data nyu_v2 --scale 8 "${M[@]}" --baselines bicubic \
     --json "$OUT/nyu_x8.json"
 step probe "$PY" scripts/rgb_guidance_probe.py --model "$CAND" --limit 33
+# FP16 (issue 14): the candidate's deployment graph in float32 and float16, validation x4 / x16
+for p in fp32 fp16; do
+    flag=$([ "$p" = fp16 ] && echo --fp16 || true)
+    step "export_graph_$p" "$PY" -m bridgenet_ros.cli.main export --model "$CAND" \
+        --out "$OUT/graph_$p.onnx" --pipeline $flag
+done
+for s in 4 16; do
+    step "graph_precision_x$s" "${EVAL[@]}" --data rgbdd --split val --scale "$s" \
+        --backend onnxruntime --model "$OUT/graph_fp32.onnx" --model "$OUT/graph_fp16.onnx" \
+        --json "$OUT/graph_precision_x$s.json"
+done
 for m in "$BASE" "$CAND"; do
     name=$(basename "$(dirname "$m")")_$(basename "$m" .pt)
     step "latency_$name" "$PY" scripts/deploy_latency.py --model "$m" --device cpu --runs 5 \
