@@ -39,7 +39,7 @@ for s in 4 8; do
         "${M[@]}" --baselines bicubic --json "$OUT/rs_realscene_x$s.json"
 done
 step real_lr "${EVAL[@]}" --data rgbdd_realscene --lr-dir lr "${M[@]}" \
-    --baselines bicubic guided --json "$OUT/real_lr.json"
+    --baselines bicubic,guided --json "$OUT/real_lr.json"
 for s in 4 8 16; do
     step "middlebury_x$s" "${EVAL[@]}" --data middlebury --split val --scale "$s" "${M[@]}" \
         --baselines bicubic --json "$OUT/middlebury_x$s.json"
