@@ -88,32 +88,35 @@ def test_shipped_beats_bicubic_on_rgbdd_realscene_real_lr(
     assert ours["rmse"] < bicubic["rmse"], (ours, bicubic)
 
 
-#: measured flat-region RMSE of the shipped lite vs bicubic (mm), real-sensor protocol, on the
+#: measured flat-region RMSE of each shipped model vs bicubic, in mm, real-sensor protocol, on the
 #: frames of the test below (redwood 00000, tum 00000); docs/results.md "Real-sensor protocol"
 _FLAT_GAP = {
-    4.0: "x4 redwood 5.595 vs 5.466 mm (1.024x), tum 8.544 vs 6.160 mm (1.387x)",
-    8.0: "x8 redwood 6.343 vs 6.172 mm (1.028x), tum 9.713 vs 8.550 mm (1.136x)",
+    ("bridgenet_lite.pt", 4.0): "redwood 5.595 vs 5.466 (1.024x), tum 8.544 vs 6.160 (1.387x)",
+    ("bridgenet_lite.pt", 8.0): "redwood 6.343 vs 6.172 (1.028x), tum 9.713 vs 8.550 (1.136x)",
+    ("bridgenet_lite_hr.pt", 4.0): "redwood 5.478 vs 5.467 (1.002x), tum 6.781 vs 6.160 (1.101x)",
+    ("bridgenet_lite_hr.pt", 8.0): "redwood 6.177 vs 6.172 (1.001x), tum 8.853 vs 8.550 (1.035x)",
 }
 
 
 @pytest.mark.parametrize(
-    "scale",
+    ("model", "scale"),
     [
         pytest.param(
+            model,
             s,
             marks=pytest.mark.xfail(
                 strict=True,
                 raises=AssertionError,
                 reason="known gap (issue 12, docs/results.md 'Real-sensor protocol'): on flat "
-                f"regions of self-down-sampled real sensor depth the shipped lite is worse than "
-                f"bicubic: {gap}. Strict: remove this marker when a model is never worse there.",
+                f"regions of self-down-sampled real sensor depth {model} is worse than bicubic "
+                f"at x{s:g}: {gap}. Strict: remove this marker when it is never worse there.",
             ),
         )
-        for s, gap in _FLAT_GAP.items()
+        for (model, s), gap in _FLAT_GAP.items()
     ],
 )
 def test_shipped_never_worse_than_bicubic_on_flat_real_sensor_depth(
-    shipped: Path, shared_data: Path, scale: float
+    repo_root: Path, shared_data: Path, model: str, scale: float
 ) -> None:
     """Issue-12 target: <= 1.0x bicubic RMSE on the flat regions of real sensor depth."""
     from bridgenet_ros.eval.regions import RegionConfig
@@ -127,7 +130,7 @@ def test_shipped_never_worse_than_bicubic_on_flat_real_sensor_depth(
         frames += found
     report = evaluate_frames(
         frames,
-        [_method(shipped)],
+        [_method(repo_root / "models" / model)],
         baselines=("bicubic",),
         scale=scale,
         crop=6,
