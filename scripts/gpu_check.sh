@@ -3,8 +3,8 @@
 # GPU check of issue 14 (under 8 minutes on one GPU; run from the repository root):
 #   1. per-frame latency of the deployment graph vs the bare network vs the numpy pipeline with
 #      onnxruntime-gpu (CUDA provider) and torch CUDA, FP32 and FP16, shipped `lite` and
-#      random-weight `lite_hr` and `paper` (latency does not depend on weights), plus TensorRT when it
-#      imports; every graph row is also compared with the CPU numpy pipeline (max mm, mask px);
+#      `lite_hr` and a random-weight `paper` (latency does not depend on weights), plus TensorRT
+#      when it imports; every graph row is also compared with the CPU numpy pipeline (max mm, mask px);
 #   2. the offline bench on the GPU (synthetic 480x640 bag): network ONNX, and the deployment
 #      graph when the bench can select it;
 #   3. the real-TensorRT test when tensorrt imports.
@@ -33,7 +33,11 @@ step "latency: lite 480x640, LR 1/8, fp32 + fp16"
 timeout 200 "$PY" scripts/deploy_latency.py --device cuda --runs 30 --warmup 5 \
   --out "$OUT/latency_lite" | tee "$OUT/latency_lite.txt"
 
-for variant in lite_hr paper; do
+step "latency: shipped lite_hr 480x640, LR 1/8, fp32 + fp16"
+timeout 150 "$PY" scripts/deploy_latency.py --device cuda --runs 20 --warmup 3 \
+  --model models/bridgenet_lite_hr.pt --out "$OUT/latency_lite_hr" | tee "$OUT/latency_lite_hr.txt"
+
+for variant in paper; do
   step "latency: $variant (random weights; latency does not depend on them) 480x640"
   timeout 60 "$PY" - "$OUT" "$variant" <<'PYEOF'
 import sys
