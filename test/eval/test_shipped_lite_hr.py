@@ -21,14 +21,6 @@ from bridgenet_ros.eval.evaluate import ModelMethod, evaluate_frames, load_eval_
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def lite_hr(repo_root: Path) -> Path:
-    path = repo_root / "models" / "bridgenet_lite_hr.pt"
-    assert path.is_file(), f"{path} is missing: see models/README.md"
-    assert path.stat().st_size <= 20 * 1024 * 1024, "a shipped model must be <= 20 MB"
-    return path
-
-
 def _method(name: str, path: Path, backend: str = "torch") -> ModelMethod:
     from bridgenet_ros.runtime.backends.graph_runner import build_runtime_pipeline
 

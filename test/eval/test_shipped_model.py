@@ -16,14 +16,6 @@ from bridgenet_ros.eval.evaluate import ModelMethod, evaluate_frames, load_eval_
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def shipped(repo_root: Path) -> Path:
-    path = repo_root / "models" / "bridgenet_lite.pt"
-    assert path.is_file(), f"{path} is missing: ship the trained model (see models/README.md)"
-    assert path.stat().st_size <= 20 * 1024 * 1024, "the shipped model must be <= 20 MB"
-    return path
-
-
 def _method(path: Path) -> ModelMethod:
     from bridgenet_ros.runtime.backends.torch_backend import TorchBackend
     from bridgenet_ros.runtime.pipeline import DepthSRPipeline
