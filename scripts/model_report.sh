@@ -10,7 +10,7 @@
 #
 # Environment: CAND (the candidate checkpoint, required), BASE (default models/bridgenet_lite.pt),
 # OUT (default /tmp/model_report), PY (default .venv/bin/python), BRIDGENET_DATA_ROOT (default
-# ../shared/data), THREADS (default 2). About 15 minutes on the project's 2-core CPU.
+# ../shared/data), THREADS (default 2). About 4 minutes on the project's idle 2-core CPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 : "${CAND:?set CAND to the candidate checkpoint}"

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -15,17 +16,9 @@ from bridgenet_ros.train.logging import read_csv_log
 
 REPO = Path(__file__).resolve().parents[2]
 
-TINY = (
-    "variant: test\n"
-    "data:\n"
-    "  sources: [{kind: synthetic, height: 64, width: 64, length: 8}]\n"
-    "  crop_hw: [32, 32]\n"
-    "  scale_range: [2.0, 5.5]\n"
-    "  samples_per_epoch: 4\n"
-    "val: {set: ''}\n"
-    "steps: 100000\nbatch_size: 2\nwarmup_steps: 1\nlog_every: 1\ncheckpoint_every: 100000\n"
-    "device: cpu\nnum_workers: 1\nthreads: 1\n"
-)
+#: the tiny config's run-specific lines: a schedule that does not end, no periodic checkpoint
+#: (the stop must save), one DataLoader worker (the process `pkill -f` would also have hit)
+LONG_RUN = "steps: 100000\ncheckpoint_every: 100000\nnum_workers: 1\nthreads: 1\n"
 
 
 def _wait_for_rows(log: Path, proc: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
@@ -38,9 +31,10 @@ def _wait_for_rows(log: Path, proc: subprocess.Popen[bytes], timeout_s: float = 
     raise AssertionError("no training rows within the timeout")
 
 
-def test_stop_script_ends_the_run_saved_and_resumable(tmp_path: Path) -> None:
-    config, run_dir = tmp_path / "tiny.yaml", tmp_path / "run"
-    config.write_text(TINY)
+def test_stop_script_ends_the_run_saved_and_resumable(
+    tmp_path: Path, tiny_train_yaml: Callable[[str], Path]
+) -> None:
+    config, run_dir = tiny_train_yaml(LONG_RUN), tmp_path / "run"
     env = dict(
         os.environ,
         CONFIG=str(config),

@@ -7,7 +7,7 @@ import math
 import socket
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pytest
@@ -227,18 +227,10 @@ def test_resume_without_state_fails(tmp_path: Path) -> None:
         train(tiny_config(), tmp_path, resume=True, dataset=FixedBatch(), progress=False)
 
 
-def test_cli_train_on_synthetic_data(tmp_path: Path) -> None:
-    config = tmp_path / "tiny.yaml"
-    config.write_text(
-        "variant: test\n"
-        "data:\n"
-        "  sources: [{kind: synthetic, height: 64, width: 64, length: 8}]\n"
-        "  crop_hw: [32, 32]\n"
-        "  scale_range: [2.0, 5.5]\n"
-        "  samples_per_epoch: 4\n"
-        "val: {set: ''}\n"
-        "steps: 3\nbatch_size: 2\nwarmup_steps: 1\nlog_every: 1\ndevice: cpu\n"
-    )
+def test_cli_train_on_synthetic_data(
+    tmp_path: Path, tiny_train_yaml: Callable[[str], Path]
+) -> None:
+    config = tiny_train_yaml("steps: 3\n")
     out = tmp_path / "run"
     assert main(["train", "--config", str(config), "--out", str(out), "--no-progress"]) == 0
     assert load_model(out / "last.pt").metadata["step"] == 3
