@@ -4,9 +4,11 @@
 
 A = mean RMSE (cm) over RGB-D-D validation (all 33 frames, crop 6) at x4/x8/x16, clean bicubic
 LR and ToF-noisy LR (config/sensor_model_tof.yaml, seed 0). Bicubic is scored beside them.
+``--extra NAME=SENSOR.yaml`` scores more seeded sensor-model protocols at the same scales, reported
+as ``NAME_x4`` ... and their mean ``NAME`` (not part of A).
 
     python scripts/shipping_score.py --model models/bridgenet_lite.pt \
-        --model campaign/lite_hr/best.pt
+        --model campaign/lite_hr/best.pt [--extra holes=config/sensor_model_tof_holes.yaml]
 """
 
 from __future__ import annotations
@@ -23,15 +25,23 @@ SCALES = (4.0, 8.0, 16.0)
 REPO = Path(__file__).resolve().parents[1]
 
 
-def score(models: list[str], limit: int | None) -> dict[str, dict[str, float]]:
-    """RMSE (cm) per method and protocol (``clean_x4`` ...), plus ``A`` (their mean)."""
+def score(
+    models: list[str], limit: int | None, extra: dict[str, str] | None = None
+) -> dict[str, dict[str, float]]:
+    """RMSE (cm) per method and protocol (``clean_x4`` ...), and their means.
+
+    ``A`` is the mean of the clean and noisy rows; each ``extra`` protocol adds its rows
+    (``NAME_x4`` ...) and their mean under ``NAME``.
+    """
     methods = [
         ModelMethod(f"{i}:{Path(m).stem}", build_runtime_pipeline("torch", m))
         for i, m in enumerate(models)
     ]
     tof = load_sensor_model(REPO / "config" / "sensor_model_tof.yaml")
+    protocols = [("clean", None), ("noisy", tof)]
+    protocols += [(name, load_sensor_model(path)) for name, path in (extra or {}).items()]
     table: dict[str, dict[str, float]] = {}
-    for protocol, sensor in (("clean", None), ("noisy", tof)):
+    for protocol, sensor in protocols:
         for scale in SCALES:
             frames, _ = load_eval_frames(
                 "rgbdd", scale=scale, split="val", limit=limit, sensor_model=sensor
@@ -40,7 +50,12 @@ def score(models: list[str], limit: int | None) -> dict[str, dict[str, float]]:
             for name, means in report.methods.items():
                 table.setdefault(name, {})[f"{protocol}_x{scale:g}"] = 100.0 * means["rmse"]
     for row in table.values():
-        row["A"] = sum(row.values()) / len(row)
+        a_terms = [v for k, v in row.items() if k.startswith(("clean_", "noisy_"))]
+        means = {"A": sum(a_terms) / len(a_terms)}
+        for name in extra or {}:
+            terms = [row[f"{name}_x{scale:g}"] for scale in SCALES]
+            means[name] = sum(terms) / len(terms)
+        row.update(means)
     return table
 
 
@@ -49,8 +64,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", action="append", required=True, help="checkpoint (.pt); repeat")
     parser.add_argument("--limit", type=int, default=None, help="frames (default: all 33)")
+    parser.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="NAME=SENSOR.yaml",
+        help="another sensor-model protocol, scored beside A (not part of it); repeat",
+    )
     args = parser.parse_args()
-    table = score(args.model, args.limit)
+    extra = dict(item.split("=", 1) for item in args.extra)
+    if any(not name or name in ("clean", "noisy", "A") for name in extra):
+        parser.error("--extra needs NAME=SENSOR.yaml with a new NAME")
+    table = score(args.model, args.limit, extra)
     for name, row in table.items():
         print(f"{name:40s} " + "  ".join(f"{k} {v:.3f}" for k, v in row.items()))
     print(json.dumps(table))

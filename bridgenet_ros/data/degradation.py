@@ -17,7 +17,8 @@ evaluation protocol:
 
 * ToF / structured light (:class:`SensorModelConfig`): depth-dependent Gaussian noise
   ``sigma = a + b * z^2``, dropped pixels (dark RGB, specular/grazing, far), flying pixels at depth
-  edges, range limits, quantization to mm;
+  edges, range limits, quantization to mm; optionally spatially coherent holes (border bands,
+  blobs, edge rims: :mod:`bridgenet_ros.data.holes`);
 * active stereo, RealSense D4xx / OAK-D-like (:class:`StereoSensorConfig`,
   :func:`apply_stereo_model`): disparity noise (so ``sigma_z = z^2 sigma_d / (f B)``), sub-pixel
   disparity quantization, edge fattening toward the second camera, the invalid band at the left
@@ -40,6 +41,7 @@ from typing import Any, Literal, Mapping, Union
 
 import numpy as np
 
+from bridgenet_ros.data.holes import coherent_holes
 from bridgenet_ros.data.lidar import LidarSensorConfig, apply_lidar_model
 from bridgenet_ros.data.stereo import StereoSensorConfig, apply_stereo_model
 from bridgenet_ros.errors import ConfigError, DataError
@@ -177,6 +179,14 @@ class SensorModelConfig:
             ``min(shift_max_px, shift_max_rgb_px * w / W_rgb)`` LR pixels. Without ``rgb`` the
             cap cannot be converted and is not applied.
         hole_value: ``zero`` (sensor PNG convention) or ``nan`` (REP 118).
+        border_band_prob: probability per side of an invalid band at the map's edge (the unseen
+            margin of registered depth); :mod:`bridgenet_ros.data.holes`. 0 disables.
+        border_band_max_rgb_px: largest band width, RGB pixels.
+        blob_prob: probability that a map gets blob-shaped holes. 0 disables.
+        blob_fraction_max: largest fraction of the map's pixels in blobs.
+        blob_size_rgb_px: blob correlation length (Gaussian sigma), RGB pixels.
+        rim_prob: probability that the far side of every depth edge loses a rim. 0 disables.
+        rim_max_rgb_px: largest rim width, RGB pixels.
     """
 
     noise_a_m: float = 0.001
@@ -194,9 +204,20 @@ class SensorModelConfig:
     shift_max_px: float = 0.0
     shift_max_rgb_px: float = 0.0
     hole_value: Literal["zero", "nan"] = "zero"
+    border_band_prob: float = 0.0
+    border_band_max_rgb_px: float = 32.0
+    blob_prob: float = 0.0
+    blob_fraction_max: float = 0.15
+    blob_size_rgb_px: float = 12.0
+    rim_prob: float = 0.0
+    rim_max_rgb_px: float = 8.0
 
     def __post_init__(self) -> None:
         probs = (
+            "border_band_prob",
+            "blob_prob",
+            "blob_fraction_max",
+            "rim_prob",
             "far_dropout",
             "dark_dropout",
             "grazing_dropout",
@@ -215,6 +236,9 @@ class SensorModelConfig:
             "min_depth_m",
             "shift_max_px",
             "shift_max_rgb_px",
+            "border_band_max_rgb_px",
+            "blob_size_rgb_px",
+            "rim_max_rgb_px",
         ):
             if getattr(self, name) < 0.0:
                 value = getattr(self, name)
@@ -329,6 +353,8 @@ def apply_sensor_model(
             probability,
         )
     drop |= rng.random((h, w)) < probability
+    lr_per_rgb = w / rgb.shape[1] if rgb is not None else 1.0
+    drop |= coherent_holes(z, valid, rng, cfg, lr_per_rgb)
     hole = np.float32(np.nan) if cfg.hole_value == "nan" else np.float32(0.0)
     return np.where(drop, hole, z).astype(np.float32)
 
