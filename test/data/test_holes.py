@@ -104,3 +104,21 @@ def test_config_rejects_bad_hole_parameters() -> None:
         SensorModelConfig(blob_prob=1.5)
     with pytest.raises(ConfigError, match="rim_max_rgb_px"):
         SensorModelConfig(rim_max_rgb_px=-1.0)
+
+
+def test_hole_stats_script_counts_components() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "hole_stats.py"
+    spec = importlib.util.spec_from_file_location("hole_stats", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    depth = np.ones((20, 20), dtype=np.float32)
+    depth[2:6, 2:6] = 0.0  # one 16-pixel hole
+    depth[15, 15] = np.nan  # one single-pixel hole
+    stats = module.hole_stats(depth)
+    assert stats["components"] == 2 and stats["components_ge4"] == 1
+    assert stats["mean_size"] == pytest.approx(8.5)
+    assert stats["invalid"] == pytest.approx(17 / 400)
