@@ -39,3 +39,16 @@ def ramp_mm(h: int = 24, w: int = 32, lo: int = 800, hi: int = 3000) -> np.ndarr
     x = np.linspace(lo, hi, w)
     y = np.linspace(0, 200, h)
     return (x[None, :] + y[:, None]).astype(np.uint16)
+
+
+#: a sensor model that changes nothing (the tests switch on one effect at a time)
+NO_DEGRADATION = dict(
+    noise_a_m=0.0,
+    noise_b_per_m=0.0,
+    quantization_mm=0.0,
+    random_dropout=0.0,
+    grazing_dropout=0.0,
+    far_dropout=0.0,
+    flying_pixel_prob=0.0,
+    dark_dropout=0.0,
+)

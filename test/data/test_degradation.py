@@ -17,6 +17,8 @@ from bridgenet_ros.data.degradation import (
 from bridgenet_ros.errors import ConfigError, DataError, ShapeError
 from bridgenet_ros.runtime.resize import lr_size_for_scale
 
+from .helpers import NO_DEGRADATION
+
 
 def _pil_bicubic(depth: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
     image = Image.fromarray(depth.astype(np.float32), "F")
@@ -81,19 +83,6 @@ def test_sensor_model_holes_noise_quantization() -> None:
     np.testing.assert_allclose(near * 1000, np.round(near * 1000), atol=1e-2)  # mm steps
     nan_cfg = SensorModelConfig(hole_value="nan")
     assert np.isnan(apply_sensor_model(depth, np.random.default_rng(0), nan_cfg)[:, 40]).all()
-
-
-#: a sensor model that changes nothing (the tests switch on one effect at a time)
-NO_DEGRADATION = dict(
-    noise_a_m=0.0,
-    noise_b_per_m=0.0,
-    quantization_mm=0.0,
-    random_dropout=0.0,
-    grazing_dropout=0.0,
-    far_dropout=0.0,
-    flying_pixel_prob=0.0,
-    dark_dropout=0.0,
-)
 
 
 def _step_depth() -> np.ndarray:

@@ -16,6 +16,8 @@ from bridgenet_ros.data.holes import (
 )
 from bridgenet_ros.errors import ConfigError
 
+from .helpers import NO_DEGRADATION
+
 
 def _two_planes(h: int = 48, w: int = 64) -> np.ndarray:
     """Near plane (1 m) on the left half, far plane (3 m) on the right half."""
@@ -78,18 +80,7 @@ def test_edge_rims_are_on_the_far_side_only() -> None:
 
 def test_sensor_model_converts_rgb_pixels_to_lr_pixels() -> None:
     z = _two_planes(48, 64)
-    cfg = SensorModelConfig(
-        noise_a_m=0.0,
-        noise_b_per_m=0.0,
-        quantization_mm=0.0,
-        random_dropout=0.0,
-        grazing_dropout=0.0,
-        far_dropout=0.0,
-        flying_pixel_prob=0.0,
-        dark_dropout=0.0,
-        rim_prob=1.0,
-        rim_max_rgb_px=16.0,
-    )
+    cfg = SensorModelConfig(**{**NO_DEGRADATION, "rim_prob": 1.0, "rim_max_rgb_px": 16.0})
     rgb_4x = np.full((192, 256, 3), 128, dtype=np.uint8)  # LR is x4: 16 RGB px = 4 LR px
     widths = []
     for seed in range(30):
