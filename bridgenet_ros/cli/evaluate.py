@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bridgenet_ros.eval.evaluate import ModelMethod
     from bridgenet_ros.eval.regions import RegionConfig
 
 HELP = "evaluate checkpoints vs bicubic and guided-filter baselines (RMSE, MAE, MAD, δ1, AbsRel)"
@@ -160,9 +161,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="region thresholds (RegionConfig keys of bridgenet_ros.eval.regions) for"
         " --real-sensor; default: the documented defaults",
     )
+    parser.add_argument(
+        "--align",
+        choices=("off", "auto"),
+        default="off",
+        help="auto: the models' pipelines move each LR map onto the RGB by its estimated shift"
+        " (runtime align_mode; bridgenet_ros.runtime.align), and an aligned bicubic"
+        " ('bicubic+align') is scored beside the plain baselines",
+    )
     parser.add_argument("--json", default=None, help="write the results as JSON here")
     parser.add_argument("--vis", default=None, help="write best/worst comparison PNGs here")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+
+
+def _model_methods(args: argparse.Namespace) -> list[ModelMethod]:
+    """One pipeline per ``--model`` (with ``--align``), plus ``bicubic+align`` under auto."""
+    from bridgenet_ros.errors import ConfigError
+    from bridgenet_ros.eval.baselines import PassThroughBackend
+    from bridgenet_ros.eval.evaluate import ModelMethod
+    from bridgenet_ros.runtime.backends.graph_runner import build_runtime_pipeline
+    from bridgenet_ros.runtime.config import RuntimeConfig
+    from bridgenet_ros.runtime.pipeline import DepthSRPipeline
+
+    config = RuntimeConfig(align_mode=args.align)
+    models: list[ModelMethod] = []
+    for path in args.model:
+        stem = Path(path).stem
+        if any(m.name == stem for m in models):
+            raise ConfigError(f"two --model files share the name {stem!r}; rename one")
+        models.append(ModelMethod(stem, build_runtime_pipeline(args.backend, path, config)))
+    if args.align == "auto":
+        models.append(ModelMethod("bicubic+align", DepthSRPipeline(PassThroughBackend(), config)))
+    return models
 
 
 def _tune(args: argparse.Namespace) -> int:
@@ -287,12 +317,10 @@ def run(args: argparse.Namespace) -> int:
     from bridgenet_ros.errors import ConfigError
     from bridgenet_ros.eval.baselines import load_guided_params
     from bridgenet_ros.eval.evaluate import (
-        ModelMethod,
         evaluate_frames,
         format_table,
         load_eval_frames,
     )
-    from bridgenet_ros.runtime.backends.graph_runner import build_runtime_pipeline
 
     if args.threads:
         import torch
@@ -328,12 +356,7 @@ def run(args: argparse.Namespace) -> int:
         real_sensor=args.real_sensor,
         downsample_filter=args.downsample_filter,
     )
-    models: list[ModelMethod] = []
-    for path in args.model:
-        stem = Path(path).stem
-        if any(m.name == stem for m in models):
-            raise ConfigError(f"two --model files share the name {stem!r}; rename one")
-        models.append(ModelMethod(stem, build_runtime_pipeline(args.backend, path)))
+    models = _model_methods(args)
     report = evaluate_frames(
         frames,
         models,

@@ -24,6 +24,7 @@ reference; the report adds scores on the ``flat`` and ``edge`` regions of the re
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -377,11 +378,8 @@ def evaluate_frames(
     Raises:
         ConfigError: for an unknown baseline or missing guided parameters.
     """
-    from bridgenet_ros.eval.baselines import PassThroughBackend
-    from bridgenet_ros.runtime.pipeline import DepthSRPipeline
-
     names = _method_names(baselines, guided_params, models)
-    bicubic_pipeline = DepthSRPipeline(PassThroughBackend()) if not models else None
+    bicubic_pipeline = _baseline_pipeline(models)
     acc = {name: MetricAccumulator() for name in names}
     region_scores = RegionScores()
     images: list[dict[str, Any]] = []
@@ -441,6 +439,23 @@ def _method_names(
     return names
 
 
+def _baseline_pipeline(models: Sequence[ModelMethod]) -> Any:
+    """A pass-through pipeline for the baselines, ``None`` when the first model's can serve.
+
+    The first model's ``depth_lr_up`` is the bicubic baseline unless that pipeline aligns the
+    depth (``align_mode``); then the baselines run with the same settings, alignment off.
+    """
+    from bridgenet_ros.eval.baselines import PassThroughBackend
+    from bridgenet_ros.runtime.pipeline import DepthSRPipeline
+
+    if not models:
+        return DepthSRPipeline(PassThroughBackend())
+    config = models[0].pipeline.config
+    if config.align_mode == "off":
+        return None
+    return DepthSRPipeline(PassThroughBackend(), dataclasses.replace(config, align_mode="off"))
+
+
 def _predict_frame(
     frame: EvalFrame,
     models: Sequence[ModelMethod],
@@ -451,15 +466,16 @@ def _predict_frame(
 ) -> dict[str, np.ndarray]:
     """Every method's ``(H, W)`` prediction of one frame, by method name.
 
-    The baselines start from the first model pipeline's ``depth_lr_up`` (``bicubic_pipeline``'s
-    when there is no model); ``scale`` chooses the guided-filter parameters.
+    The baselines start from the first model pipeline's ``depth_lr_up``, or from
+    ``bicubic_pipeline``'s when it is given (no model, or models that align the depth: the
+    baselines always see the LR map as it came); ``scale`` chooses the guided-filter parameters.
     """
     preds: dict[str, np.ndarray] = {}
     depth_lr_up: np.ndarray | None = None
     for method in models:
         result = method.pipeline.run(frame.rgb, frame.depth_lr)
         preds[method.name] = result.depth_sr
-        if depth_lr_up is None:
+        if depth_lr_up is None and bicubic_pipeline is None:
             depth_lr_up = result.depth_lr_up
     if depth_lr_up is None:
         assert bicubic_pipeline is not None

@@ -10,9 +10,10 @@ from bridgenet_ros.config_io import from_mapping
 from bridgenet_ros.errors import ConfigError
 from bridgenet_ros.runtime.resize import Filter
 
-__all__ = ["OutputResolution", "RuntimeConfig"]
+__all__ = ["AlignMode", "OutputResolution", "RuntimeConfig"]
 
 OutputResolution = Literal["rgb", "model"]
+AlignMode = Literal["off", "auto"]
 _FILTERS = ("bicubic", "bilinear", "box", "nearest")
 
 
@@ -39,6 +40,12 @@ class RuntimeConfig:
         aspect_tolerance: largest relative difference between the RGB and LR aspect ratios.
         rgb_filter: resampling filter of the RGB image to the model grid.
         output_filter: resampling filter of the network outputs back to the RGB grid.
+        align_mode: ``auto`` estimates a global shift of the LR depth against the RGB from
+            each frame's edges and moves the depth onto the RGB before everything else
+            (:mod:`bridgenet_ros.runtime.align`); ``off`` (default) leaves it.
+        align_max_shift_px: largest shift searched per axis, RGB pixels.
+        align_min_gain: least edge-score gain of the best shift over no shift for it to be
+            applied (a frame below it counts as aligned).
     """
 
     model_height: int | None = None
@@ -52,10 +59,14 @@ class RuntimeConfig:
     aspect_tolerance: float = 0.05
     rgb_filter: Filter = "bilinear"
     output_filter: Filter = "bilinear"
+    align_mode: AlignMode = "off"
+    align_max_shift_px: float = 10.0
+    align_min_gain: float = 1.15
 
     def __post_init__(self) -> None:
         self._check_model_grid()
         self._check_depth_range()
+        self._check_align()
         self._check_hole_filling()
         self._check_resampling()
 
@@ -74,6 +85,22 @@ class RuntimeConfig:
             raise ConfigError(
                 "RuntimeConfig.output_resolution must be 'rgb' or 'model', got "
                 f"{self.output_resolution!r}"
+            )
+
+    def _check_align(self) -> None:
+        """Validate ``align_mode``, ``align_max_shift_px`` and ``align_min_gain``."""
+        if self.align_mode not in ("off", "auto"):
+            raise ConfigError(
+                f"RuntimeConfig.align_mode must be 'off' or 'auto', got {self.align_mode!r}"
+            )
+        if not 0 < self.align_max_shift_px <= 64:
+            raise ConfigError(
+                "RuntimeConfig.align_max_shift_px must be in (0, 64] RGB pixels, got "
+                f"{self.align_max_shift_px}"
+            )
+        if not self.align_min_gain >= 1.0:
+            raise ConfigError(
+                f"RuntimeConfig.align_min_gain must be >= 1, got {self.align_min_gain}"
             )
 
     def _check_depth_range(self) -> None:

@@ -26,6 +26,7 @@ import numpy as np
 
 from bridgenet_ros.config_io import from_mapping
 from bridgenet_ros.errors import BackendError, ConfigError
+from bridgenet_ros.runtime.align import align_for_config
 from bridgenet_ros.runtime.backends.base import GRAPH_KEY, SETTINGS_KEY, is_pipeline_graph
 from bridgenet_ros.runtime.camera import CameraIntrinsics, scale_camera_info
 from bridgenet_ros.runtime.config import RuntimeConfig
@@ -219,6 +220,7 @@ class GraphPipeline:
         """
         t0 = time.perf_counter()
         check_inputs(rgb, depth_lr, self.config.aspect_tolerance)
+        depth_lr, align_offset = align_for_config(rgb, depth_lr, self.config)
         rgb_in = np.ascontiguousarray(rgb)
         depth_in = np.ascontiguousarray(depth_lr, dtype=np.float32)
         t1 = time.perf_counter()
@@ -242,6 +244,7 @@ class GraphPipeline:
             depth_range=rng,
             model_hw=hw,
             lr_dropped={"invalid": dropped[0], "out_of_range": dropped[1], "outlier": dropped[2]},
+            align_offset_px=align_offset,
         )
         t3 = time.perf_counter()
         result.timings_ms = {

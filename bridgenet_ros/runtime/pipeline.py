@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bridgenet_ros.errors import ConfigError, ShapeError
+from bridgenet_ros.runtime.align import align_for_config
 from bridgenet_ros.runtime.backends.base import Backend, check_infer_outputs
 from bridgenet_ros.runtime.camera import CameraIntrinsics, scale_camera_info
 from bridgenet_ros.runtime.config import RuntimeConfig
@@ -79,6 +80,8 @@ class PipelineResult:
         lr_dropped: LR pixels not used, by reason: ``invalid`` (0/NaN/inf), ``out_of_range``
             (outside ``[min_depth, max_depth]``), ``outlier`` (isolated, see
             :func:`~bridgenet_ros.runtime.normalize.lr_input_mask`).
+        align_offset_px: with ``align_mode: auto``, the ``(dy, dx)`` RGB-pixel shift by which
+            the LR depth was moved onto the RGB (``(0, 0)``: found aligned); ``None`` when off.
     """
 
     depth_sr: np.ndarray
@@ -89,6 +92,7 @@ class PipelineResult:
     depth_range: DepthRange | None
     model_hw: tuple[int, int]
     lr_dropped: dict[str, int] | None = None
+    align_offset_px: tuple[float, float] | None = None
 
 
 @dataclass
@@ -448,6 +452,7 @@ class DepthSRPipeline:
         """
         t0 = time.perf_counter()
         check_inputs(rgb, depth_lr, self.config.aspect_tolerance)
+        depth_lr, align_offset = align_for_config(rgb, depth_lr, self.config)
         lr_mask = self.lr_mask(depth_lr)
         if not lr_mask.mask.any():
             out_hw = self.output_grid(rgb.shape[:2])
@@ -465,6 +470,7 @@ class DepthSRPipeline:
                 depth_range=None,
                 model_hw=self.model_grid(rgb.shape[:2]),
                 lr_dropped=_dropped(lr_mask),
+                align_offset_px=align_offset,
             )
         pre = self.preprocess(rgb, depth_lr, lr_mask, buffers=self._take_buffers())
         t1 = time.perf_counter()
@@ -491,4 +497,5 @@ class DepthSRPipeline:
             depth_range=pre.depth_range,
             model_hw=(pre.pad_info.height, pre.pad_info.width),
             lr_dropped=_dropped(pre.lr_mask),
+            align_offset_px=align_offset,
         )

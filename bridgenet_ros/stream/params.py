@@ -198,6 +198,15 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
         high=100_000_000,
     ),
     ParameterSpec(
+        "align_depth",
+        str,
+        "auto = estimate each frame's shift of the depth against the RGB from their edges and "
+        "move the depth onto the RGB before super-resolution (bridgenet_ros.runtime.align); "
+        "off = trust the registration",
+        read_only=True,
+        choices=("off", "auto"),
+    ),
+    ParameterSpec(
         "register_depth",
         bool,
         "reproject the depth into the RGB camera before super-resolution (needs "
@@ -251,6 +260,7 @@ class NodeConfig:
     # 4K UHD: the largest frame common RGB-D drivers publish. 4096x4096 let one bad message
     # stall the node ~30 s and take ~6 GB (issue 13); 12 MP sensors must raise it explicitly.
     max_input_pixels: int = 3840 * 2160
+    align_depth: str = "off"
     register_depth: bool = False
     depth_to_rgb: tuple[float, ...] = ()
     depth_to_rgb_from_tf: bool = False

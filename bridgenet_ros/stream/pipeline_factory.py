@@ -88,6 +88,7 @@ def build_pipeline(config: NodeConfig) -> tuple[Pipeline, Path, str]:
         output_resolution=config.output_resolution,  # type: ignore[arg-type]
         min_depth=config.min_depth,
         max_depth=config.max_depth,
+        align_mode=config.align_depth,  # type: ignore[arg-type]
     )
     try:
         pipeline = build_runtime_pipeline(name, path, runtime, **options)

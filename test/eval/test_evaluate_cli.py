@@ -235,3 +235,17 @@ def test_middlebury_val_split_is_the_training_hold_out(shared_data: Path) -> Non
     names = {f.name for f in frames}
     assert names and names <= MIDDLEBURY_HELD_OUT
     assert not names & {f.name for f in train}
+
+
+def test_eval_cli_align_auto_adds_an_aligned_bicubic(
+    tiny_set: Path, test_checkpoint: Path, tmp_path: Path
+) -> None:
+    common = ["eval", "--data", str(tiny_set), "--scale", "4", "--depth-scale", "0.1"]
+    common += ["--crop", "2", "--model", str(test_checkpoint), "--baselines", "bicubic"]
+    plain, aligned = tmp_path / "plain.json", tmp_path / "aligned.json"
+    assert main([*common, "--json", str(plain)]) == 0
+    assert main([*common, "--align", "auto", "--json", str(aligned)]) == 0
+    off = json.loads(plain.read_text())["methods"]
+    auto = json.loads(aligned.read_text())["methods"]
+    assert set(auto) == {"bicubic", "bridgenet_test", "bicubic+align"}
+    assert auto["bicubic"]["rmse"] == pytest.approx(off["bicubic"]["rmse"])  # the LR as it came

@@ -105,6 +105,7 @@ def test_read_only_split() -> None:
         "model_width",
         "output_resolution",
         "input_reliability",
+        "align_depth",
         "register_depth",
         "depth_to_rgb",
         "depth_to_rgb_from_tf",
