@@ -76,6 +76,14 @@ def _gradient_magnitude(image: np.ndarray) -> np.ndarray:
     return np.hypot(gx, gy)
 
 
+def _grey_blocks(rgb: np.ndarray, grid_hw: tuple[int, int], cell: int) -> np.ndarray:
+    """Grey image averaged over ``cell x cell`` blocks (the last partial rows/columns dropped)."""
+    gh, gw = grid_hw
+    block = rgb[: gh * cell, : gw * cell].astype(np.float32)
+    grey = block @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    return grey.reshape(gh, cell, gw, cell).mean(axis=(1, 3))
+
+
 def _median3(image: np.ndarray) -> np.ndarray:
     """3x3 median (edges repeated): keeps steps, removes single-pixel noise."""
     padded = np.pad(image, 1, mode="edge")
@@ -85,7 +93,7 @@ def _median3(image: np.ndarray) -> np.ndarray:
 
 
 def _edge_maps(
-    rgb: np.ndarray, depth_lr: np.ndarray, grid_hw: tuple[int, int]
+    rgb: np.ndarray, depth_lr: np.ndarray, grid_hw: tuple[int, int], cell: int
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Binary depth edges and normalized grey gradients on the grid (``None``: no edges)."""
     from bridgenet_ros.runtime.pipeline import _box_any
@@ -105,8 +113,7 @@ def _edge_maps(
     floor = MIN_LOG_JUMP / max(cells_per_lr_px, 1.0)
     threshold = max(float(np.quantile(grad_depth[usable], EDGE_QUANTILE)), floor)
     edges = usable & (grad_depth > threshold)
-    grey = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    grad_rgb = _gradient_magnitude(resize(grey, grid_hw, "box"))
+    grad_rgb = _gradient_magnitude(_grey_blocks(rgb, grid_hw, cell))
     mean = float(grad_rgb.mean())
     if not edges.any() or mean <= 0.0:
         return None
@@ -149,7 +156,7 @@ def estimate_offset(
     cell = max(1, math.ceil(width / ALIGN_GRID_MAX_WIDTH))
     grid_hw = (max(1, height // cell), max(1, width // cell))
     radius = max(1, int(math.ceil(max_shift_px / cell)))
-    maps = None if min(grid_hw) <= 2 * radius + 4 else _edge_maps(rgb, depth_lr, grid_hw)
+    maps = None if min(grid_hw) <= 2 * radius + 4 else _edge_maps(rgb, depth_lr, grid_hw, cell)
     if maps is None:
         return AlignEstimate((0.0, 0.0), 1.0, False)
     scores = _scores(*maps, radius)
