@@ -2,16 +2,19 @@
 # SPDX-License-Identifier: Apache-2.0
 # Start or resume the issue-12 training campaign on the CPU, niced so other work keeps priority
 # (THREADS=N: torch threads, default the config's 1).
-# Default: stage 2 (config/train_campaign_lite_hr.yaml -> campaign/lite_hr); stage 1 with
-# CONFIG=config/train_campaign_lite_gate.yaml RUN_DIR=campaign/lite_gate.
+# Default: the current stage, stage 3 = the same-budget dsr_only ablation
+# (config/train_campaign_dsr_only_hr.yaml -> campaign/dsr_only_hr). Finished stages: 1
+# (train_campaign_lite_gate.yaml -> campaign/lite_gate), 2 (train_campaign_lite_hr.yaml ->
+# campaign/lite_hr), 3b (train_campaign_lite_hr_holes.yaml -> campaign/lite_hr_holes); any of
+# them with CONFIG=... RUN_DIR=....
 # Stop it with Ctrl-C or scripts/campaign_stop.sh (SIGTERM to the trainer, whose pid is in
 # $RUN_DIR/trainer.pid; not `pkill -f`, which also hits the data-loader worker and crashes the
 # run): the trainer finishes the step, validates and saves state.pt/last.pt (WALL_LIMIT_S=N stops
 # the same way after N seconds). Then commit the run folder and add a docs/training_log.md entry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CONFIG=${CONFIG:-config/train_campaign_lite_hr.yaml}
-RUN_DIR=${RUN_DIR:-campaign/lite_hr}
+CONFIG=${CONFIG:-config/train_campaign_dsr_only_hr.yaml}
+RUN_DIR=${RUN_DIR:-campaign/dsr_only_hr}
 PY=${PY:-.venv/bin/python}
 args=(--config "$CONFIG" --out "$RUN_DIR" --no-progress)
 [ -f "$RUN_DIR/state.pt" ] && args+=(--resume)
