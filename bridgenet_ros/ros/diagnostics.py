@@ -184,6 +184,7 @@ def summarize(
     new_inputs: int,
     new_problems: int,
     stages: StageStats | None = None,
+    align_offset_px: tuple[float, float] | None = None,
 ) -> DiagnosticSummary:
     """Build the node's diagnostic status.
 
@@ -208,6 +209,8 @@ def summarize(
         new_problems: bad inputs and failures counted during the last period.
         stages: per-stage times and the per-frame latency / inference ratio (their p50s are
             added after ``pipeline p50 (ms)``).
+        align_offset_px: with ``align_depth: auto``, the last frame's applied shift of the
+            depth onto the RGB (``(dy, dx)`` RGB pixels), shown as ``align offset (px)``.
     """
     if new_inputs == 0:
         level, message = WARN, "no input received"
@@ -232,6 +235,11 @@ def summarize(
         ("inference p95 (ms)", _fmt(inference_ms.percentile(95))),
         ("pipeline p50 (ms)", _fmt(pipeline_ms.percentile(50))),
         *(stages.values() if stages is not None else []),
+        *(
+            [("align offset (px)", f"{align_offset_px[0]:.1f}, {align_offset_px[1]:.1f}")]
+            if align_offset_px is not None
+            else []
+        ),
         ("backend", backend),
         ("model", model),
     ]

@@ -152,6 +152,7 @@ class BridgeNetNode(Node):
         self.inference_ms = WindowStats()
         self.pipeline_ms = WindowStats()
         self.stages = StageStats(NODE_STAGES)  # per-stage times of frames that ran the network
+        self.last_align_offset: tuple[float, float] | None = None  # align_depth: auto only
         self._period_marks = (0, 0, 0)
 
         self._worker: InferenceWorker[PairedFrame] = InferenceWorker(
@@ -292,6 +293,7 @@ class BridgeNetNode(Node):
             self.inference_ms.add(output.result.timings_ms["inference"])
             self.pipeline_ms.add(sum(output.result.timings_ms.values()))
             self.stages.add(stages, latency_ms)
+        self.last_align_offset = output.result.align_offset_px
         now_ns = self.get_clock().now().nanoseconds
         self.stamp_age_ms.add((now_ns - frame.rgb.stamp_ns) / 1e6)
         self.output_rate.tick()
@@ -389,6 +391,7 @@ class BridgeNetNode(Node):
             new_inputs=inputs - last_inputs,
             new_problems=problems - last_problems,
             stages=self.stages,
+            align_offset_px=self.last_align_offset,
         )
 
     def _publish_diag(self) -> None:

@@ -39,7 +39,7 @@ def test_window_stats_percentiles() -> None:
     assert stats.percentile(95) == pytest.approx(195.05)
 
 
-def _summary(**kw: int) -> object:
+def _summary(**kw: object) -> object:
     latency, inference, pipeline = WindowStats(), WindowStats(), WindowStats()
     latency.add(30.0)
     inference.add(20.0)
@@ -69,6 +69,12 @@ def test_summary_levels_and_values() -> None:
     assert _summary(new_inputs=0).level == WARN
     assert _summary(new_outputs=0).level == ERROR
     assert _summary(new_problems=2).level == WARN
+
+
+def test_align_offset_shown_only_when_aligning() -> None:
+    assert "align offset (px)" not in dict(_summary().values)
+    values = dict(_summary(align_offset_px=(2.04, -3.5)).values)  # type: ignore[arg-type]
+    assert values["align offset (px)"] == "2.0, -3.5"
 
 
 def test_diagnostic_array_message() -> None:

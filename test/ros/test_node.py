@@ -556,3 +556,19 @@ def test_shutdown_tolerates_the_signal_handlers_own_shutdown(
     monkeypatch.setattr(node_module.rclpy, "ok", lambda *a, **k: True)
     with pytest.raises(RuntimeError, match="already called"):  # a real failure still shows
         node_module.shutdown(None, 0)
+
+
+def test_align_depth_auto_reports_the_applied_offset(
+    make_harness: Callable[..., Any],
+) -> None:
+    harness = make_harness(align_depth="auto")
+    harness.wait_connected()
+    assert harness.node.last_align_offset is None  # nothing published yet
+    rgb, depth_mm = scene(2)
+    stamp = _now_ns(harness)
+    harness.publish_pair(image_msg(rgb, "bgr8", stamp), image_msg(depth_mm, "16UC1", stamp))
+    harness.wait_output(stamp)
+    harness.wait_for(lambda: harness.node.last_align_offset is not None, 10, "align offset")
+    values = dict(harness.node.diagnostic_summary().values)
+    dy, dx = (float(v) for v in values["align offset (px)"].split(","))
+    assert abs(dy) <= 10 and abs(dx) <= 10  # within align_max_shift_px
