@@ -286,3 +286,26 @@ def test_dsr_only_graph_has_no_mde_output(tmp_path: Path) -> None:
     assert got.depth_mde is None and ref.depth_mde is None
     np.testing.assert_array_equal(got.mask_valid, ref.mask_valid)
     np.testing.assert_allclose(got.depth_sr, ref.depth_sr, atol=2e-5, equal_nan=True)
+
+
+def test_graph_pipeline_aligns_like_the_numpy_pipeline(model: Any, graph: Path) -> None:
+    """``align_mode: auto`` runs on the host before the graph: same shift, same outputs."""
+    import dataclasses
+
+    from bridgenet_ros.export.pipeline_export import ModelBackend
+    from bridgenet_ros.runtime.backends.graph_runner import OrtGraphRunner
+    from bridgenet_ros.runtime.pipeline import DepthSRPipeline
+    from bridgenet_ros.runtime.resize import resize
+
+    depth = np.full((96, 128), 3.0, dtype=np.float32)
+    rgb = np.full((96, 128, 3), 110, dtype=np.uint8)
+    depth[30:70, 40:90], rgb[30:70, 40:90] = 1.5, 220
+    lr = resize(np.roll(depth, (6, -4), axis=(0, 1)), (24, 32), "bicubic").astype(np.float32)
+    config = dataclasses.replace(SETTINGS.runtime_config(), align_mode="auto")
+    numpy_pipe = DepthSRPipeline(ModelBackend(model), config)
+    graph_pipe = GraphPipeline(OrtGraphRunner(graph), config)
+    ref, got = numpy_pipe.run(rgb, lr), graph_pipe.run(rgb, lr)
+    assert got.align_offset_px == ref.align_offset_px
+    assert got.align_offset_px == pytest.approx((6.0, -4.0), abs=1.5)
+    np.testing.assert_array_equal(got.mask_valid, ref.mask_valid)
+    np.testing.assert_allclose(got.depth_lr_up, ref.depth_lr_up, rtol=0, atol=2e-5, equal_nan=True)
