@@ -20,7 +20,8 @@ random number is drawn, so seeded samples of existing configs do not change):
   ``edge_threshold_m``) within ``r`` pixels is invalid, ``r`` uniform in ``(0, rim_max_rgb_px]``.
 
 Widths are in RGB pixels (the sensor's geometry is the image's), converted to LR pixels by the
-map's size over the RGB's when an image is given, else taken as LR pixels.
+map's size over the RGB's when an image is given, else taken as LR pixels. scipy is imported
+only when blobs or rims are drawn (the robot-side runtime imports this package without it).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import ndimage
 
 if TYPE_CHECKING:  # degradation imports this module
     from bridgenet_ros.data.degradation import SensorModelConfig
@@ -66,6 +66,8 @@ def blob_holes(
     The blobs are the top quantile of white noise smoothed by a Gaussian of ``sigma_px`` pixels
     (``< 0.3``: unsmoothed, single pixels).
     """
+    from scipy import ndimage
+
     fraction = rng.uniform(0.0, fraction_max)
     noise = rng.standard_normal(shape).astype(np.float32)
     if sigma_px >= 0.3:
@@ -83,6 +85,8 @@ def edge_rim_holes(
     A valid pixel is dropped when a valid pixel nearer by more than ``threshold_m`` lies within
     ``radius_px`` (a square window).
     """
+    from scipy import ndimage
+
     if radius_px < 1:
         return np.zeros(z.shape, dtype=bool)
     far = np.where(valid, z, np.inf).astype(np.float32)
