@@ -1,5 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Depth-to-RGB alignment (bridgenet_ros.runtime.align) and its use by the pipeline and eval."""
+"""Depth-to-RGB alignment (bridgenet_ros.runtime.align) and its use by the pipeline.
+
+Robot-side (numpy only, in `make test-compat`); the scene helpers are shared with
+test/eval/test_align_eval.py.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,17 @@ import numpy as np
 import pytest
 
 from bridgenet_ros.errors import ConfigError
-from bridgenet_ros.eval.baselines import PassThroughBackend
-from bridgenet_ros.eval.evaluate import EvalFrame, ModelMethod, evaluate_frames
 from bridgenet_ros.runtime.align import align_depth_lr, estimate_offset, shift_depth
 from bridgenet_ros.runtime.config import RuntimeConfig
 from bridgenet_ros.runtime.pipeline import DepthSRPipeline
 from bridgenet_ros.runtime.resize import resize
 
+from .conftest import EchoBackend
+
 SCALE = 4
 
 
-def _scene(h: int = 96, w: int = 128) -> tuple[np.ndarray, np.ndarray]:
+def scene(h: int = 96, w: int = 128) -> tuple[np.ndarray, np.ndarray]:
     """RGB whose edges are the depth edges: two boxes in front of a wall, ``(rgb, depth_m)``."""
     depth = np.full((h, w), 3.0, dtype=np.float32)
     rgb = np.full((h, w, 3), 110, dtype=np.uint8)
@@ -27,7 +31,7 @@ def _scene(h: int = 96, w: int = 128) -> tuple[np.ndarray, np.ndarray]:
     return rgb, depth
 
 
-def _lr_of(depth: np.ndarray, shift_yx: tuple[int, int] = (0, 0)) -> np.ndarray:
+def lr_of(depth: np.ndarray, shift_yx: tuple[int, int] = (0, 0)) -> np.ndarray:
     """``depth`` moved by ``shift_yx`` RGB pixels (content lower / to the right), then x4 LR."""
     moved = np.roll(depth, shift_yx, axis=(0, 1))
     h, w = depth.shape
@@ -35,15 +39,15 @@ def _lr_of(depth: np.ndarray, shift_yx: tuple[int, int] = (0, 0)) -> np.ndarray:
 
 
 def test_estimate_finds_a_known_shift() -> None:
-    rgb, depth = _scene()
-    estimate = estimate_offset(rgb, _lr_of(depth, (6, -4)), max_shift_px=10.0, min_gain=1.15)
+    rgb, depth = scene()
+    estimate = estimate_offset(rgb, lr_of(depth, (6, -4)), max_shift_px=10.0, min_gain=1.15)
     assert estimate.applied and estimate.gain > 1.15
     assert estimate.offset_px == pytest.approx((6.0, -4.0), abs=1.5)
 
 
 def test_aligned_and_flat_frames_are_left_alone() -> None:
-    rgb, depth = _scene()
-    lr = _lr_of(depth)
+    rgb, depth = scene()
+    lr = lr_of(depth)
     out, estimate = align_depth_lr(rgb, lr, 10.0, 1.15)
     assert not estimate.applied and out is lr
     flat = np.full_like(lr, 2.0)
@@ -64,10 +68,10 @@ def test_shift_depth_moves_content_and_holes() -> None:
 
 
 def test_pipeline_aligns_only_when_asked() -> None:
-    rgb, depth = _scene()
-    lr = _lr_of(depth, (6, -4))
-    plain = DepthSRPipeline(PassThroughBackend()).run(rgb, lr)
-    aligned = DepthSRPipeline(PassThroughBackend(), RuntimeConfig(align_mode="auto")).run(rgb, lr)
+    rgb, depth = scene()
+    lr = lr_of(depth, (6, -4))
+    plain = DepthSRPipeline(EchoBackend()).run(rgb, lr)
+    aligned = DepthSRPipeline(EchoBackend(), RuntimeConfig(align_mode="auto")).run(rgb, lr)
     assert plain.align_offset_px is None
     assert aligned.align_offset_px == pytest.approx((6.0, -4.0), abs=1.5)
 
@@ -76,18 +80,6 @@ def test_pipeline_aligns_only_when_asked() -> None:
         return float(np.sqrt(np.mean((pred[ok] - depth[ok]) ** 2)))
 
     assert rmse(aligned.depth_lr_up) < 0.6 * rmse(plain.depth_lr_up)
-
-
-def test_eval_baselines_ignore_the_models_alignment() -> None:
-    rgb, depth = _scene()
-    frame = EvalFrame(name="f", rgb=rgb, depth_hr=depth, depth_lr=_lr_of(depth, (6, -4)))
-    aligned = ModelMethod(
-        "bicubic+align", DepthSRPipeline(PassThroughBackend(), RuntimeConfig(align_mode="auto"))
-    )
-    report = evaluate_frames([frame], [aligned], baselines=("bicubic",), scale=SCALE, crop=4)
-    plain = evaluate_frames([frame], [], baselines=("bicubic",), scale=SCALE, crop=4)
-    assert report.methods["bicubic"]["rmse"] == pytest.approx(plain.methods["bicubic"]["rmse"])
-    assert report.methods["bicubic+align"]["rmse"] < 0.6 * report.methods["bicubic"]["rmse"]
 
 
 @pytest.mark.parametrize(
