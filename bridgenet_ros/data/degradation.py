@@ -398,22 +398,19 @@ def mix_edge_pixels(
 def _shift_subpixel(
     depth: np.ndarray, valid: np.ndarray, offset_yx: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Shift ``depth`` by ``offset_yx`` pixels (bilinear, edge values repeated).
+    """Shift ``depth`` by ``offset_yx`` pixels with the runtime's alignment shift.
 
-    A shifted pixel is valid only when every one of its (up to four) bilinear neighbours was
-    valid, so holes never blend into depth values.
+    :func:`bridgenet_ros.runtime.align.shift_depth`: bilinear, edges repeated, valid only where
+    every bilinear neighbour was valid.
 
     Returns:
         ``(depth, valid)``: float32 ``(h, w)`` depth with 0 at invalid pixels, and the bool mask.
     """
-    from scipy import ndimage
+    from bridgenet_ros.runtime.align import shift_depth
 
-    offset = [float(v) for v in offset_yx]
-    filled = fill_invalid_nearest(depth, valid) if valid.any() else depth
-    shifted = ndimage.shift(filled, offset, order=1, mode="nearest").astype(np.float32)
-    hole_weight = ndimage.shift((~valid).astype(np.float32), offset, order=1, mode="nearest")
-    valid_shifted = hole_weight < 1e-6
-    return np.where(valid_shifted, shifted, 0.0).astype(np.float32), valid_shifted
+    dy, dx = (float(v) for v in offset_yx)
+    shifted = shift_depth(np.where(valid, depth, 0.0).astype(np.float32), dy, dx)
+    return shifted, shifted > 0.0
 
 
 #: any sensor model

@@ -8,8 +8,8 @@ cannot tell which of the two edges is right. This module estimates the shift fro
 itself, with no model and no ground truth, and moves the LR map onto the RGB:
 
 1. work on a grid of at most ``ALIGN_GRID_MAX_WIDTH`` columns (``k`` RGB pixels per cell);
-2. depth edges: the gradient magnitude of log depth (hole-filled, bilinear to the grid), zero
-   within 2 cells of a hole, kept where it is above its ``EDGE_QUANTILE`` quantile and above
+2. depth edges: the gradient magnitude of log depth (3x3 median, hole-filled, bilinear to the
+   grid), zero on holes, kept where it is above its ``EDGE_QUANTILE`` quantile and above
    a jump of ``MIN_LOG_JUMP`` per LR pixel (sensor noise and mixed pixels make smaller
    steps; a flat scene has no edges): a binary mask ``E``;
 3. image edges: the gradient magnitude ``G`` of the grey image on the grid, divided by its mean;
@@ -96,8 +96,6 @@ def _edge_maps(
     rgb: np.ndarray, depth_lr: np.ndarray, grid_hw: tuple[int, int], cell: int
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Binary depth edges and normalized grey gradients on the grid (``None``: no edges)."""
-    from bridgenet_ros.runtime.pipeline import _box_any
-
     valid = valid_mask(depth_lr)
     if valid.sum() < 4:
         return None
@@ -106,7 +104,7 @@ def _edge_maps(
     log_depth = resize(log_lr, grid_hw, "bilinear")
     valid_grid = resize(valid.astype(np.float32), grid_hw, "bilinear") > 0.999
     grad_depth = _gradient_magnitude(log_depth)
-    usable = ~_box_any(~valid_grid, 0)
+    usable = valid_grid  # edges next to holes count: sensors drop pixels right at depth edges
     if not usable.any():
         return None
     cells_per_lr_px = grid_hw[1] / depth_lr.shape[1]
@@ -186,8 +184,8 @@ def shift_depth(depth: np.ndarray, dy: float, dx: float) -> np.ndarray:
     z = np.where(valid, depth, 0.0).astype(np.float32)
     src_y, src_x = np.arange(h) - dy, np.arange(w) - dx
     y0, x0 = np.floor(src_y).astype(np.int64), np.floor(src_x).astype(np.int64)
-    fy, fx = (src_y - y0).astype(np.float32), (src_x - x0).astype(np.float32)
-    out = np.zeros((h, w), dtype=np.float32)
+    fy, fx = src_y - y0, src_x - x0  # float64 weights: a flat region stays exactly flat
+    out = np.zeros((h, w), dtype=np.float64)
     ok = np.ones((h, w), dtype=bool)
     for oy, wy in ((0, 1.0 - fy), (1, fy)):
         rows = np.clip(y0 + oy, 0, h - 1)
