@@ -34,6 +34,12 @@ __all__ = ["SCHEDULES", "TrainConfig", "ValConfig", "load_train_config"]
 SCHEDULES: tuple[str, ...] = ("cosine", "constant")
 
 
+def protocol_name(sensor_yaml: str) -> str:
+    """The validation protocol named after a sensor-model file (``.../sensor_model_X.yaml`` → X)."""
+    stem = Path(sensor_yaml).stem
+    return stem[len("sensor_model_") :] if stem.startswith("sensor_model_") else stem
+
+
 @dataclass(frozen=True)
 class ValConfig:
     """Validation on real data, run every ``TrainConfig.val_every`` steps.
@@ -50,6 +56,10 @@ class ValConfig:
             stereo | lidar``, e.g. ``config/sensor_model_tof.yaml``): every frame is also
             scored with that noisy LR (seeded, the same each time) and the metric averages the
             clean and noisy scores, so the best checkpoint is also the robust one.
+        extra_sensor_models: more sensor-model YAMLs, each one more scored protocol at every
+            scale (its frame sets are named after the file: ``sensor_model_tof_holes.yaml``
+            gives ``tof_holes_x4`` ...); the metric averages every protocol equally, so a
+            stage trained for a degradation selects its checkpoint on it too (stage 3c).
     """
 
     set: str = "rgbdd"
@@ -59,6 +69,7 @@ class ValConfig:
     crop: int = 6
     metric: str = "rmse"
     sensor_model: str = ""
+    extra_sensor_models: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.split not in ("val", "train", "all"):
@@ -73,6 +84,12 @@ class ValConfig:
             raise ConfigError(f"val.crop must be >= 0 pixels, got {self.crop}")
         if self.metric not in ("rmse", "mae"):
             raise ConfigError(f"val.metric must be rmse or mae, got {self.metric!r}")
+        names = [protocol_name(path) for path in self.extra_sensor_models]
+        if len(set(names)) != len(names) or "noisy" in names:
+            raise ConfigError(
+                f"val.extra_sensor_models need distinct file names other than 'noisy', got "
+                f"{list(self.extra_sensor_models)}; rename a copy of the YAML"
+            )
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 """Validation during training: the in-memory model through the runtime pipeline on real data.
 
 The frames (validation split of ``val.set``, LR by the literature's bicubic protocol at each of
-``val.scales``, and the same degraded by ``val.sensor_model`` when set) are read once; every
+``val.scales``, and the same degraded by ``val.sensor_model`` and each of
+``val.extra_sensor_models`` when set) are read once; every
 call wraps the current model in a ``TorchBackend`` and scores it with
 :func:`bridgenet_ros.eval.evaluate.evaluate_frames` in metres, so validation numbers are
 computed by the same code as ``bridgenet eval`` and the ROS node.
@@ -10,13 +11,13 @@ computed by the same code as ``bridgenet eval`` and the ROS node.
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import torch
 from torch import nn
 
-from bridgenet_ros.train.config import ValConfig
+from bridgenet_ros.train.config import ValConfig, protocol_name
 
 __all__ = ["build_validator"]
 
@@ -30,31 +31,19 @@ def build_validator(config: ValConfig, device: torch.device, root: str | None = 
         root: data root of named sets (default ``../shared/data``).
 
     Returns:
-        A callable averaging RMSE and MAE (metres) over images, then over scales (and over the
-        clean and noisy LR when ``config.sensor_model`` is set).
+        A callable averaging RMSE and MAE (metres) over images, then over scales and
+        protocols (clean LR, and the sensor models' LR when set).
 
     Raises:
         DataError: if the validation data cannot be read.
-        ConfigError: if ``config.sensor_model`` is not a valid sensor-model YAML.
+        ConfigError: if a sensor model of ``config`` is not a valid sensor-model YAML.
     """
     from bridgenet_ros.eval.evaluate import load_eval_frames
 
-    sensor = None
-    if config.sensor_model:
-        from bridgenet_ros.data.degradation import load_sensor_model
-
-        sensor = load_sensor_model(config.sensor_model)
     frames: dict[str, list] = {}
-    for scale in config.scales:
-        frames[f"x{float(scale):g}"] = load_eval_frames(
-            config.set,
-            scale=float(scale),
-            split=config.split,
-            root=root,
-            limit=config.max_images,
-        )[0]
-        if sensor is not None:
-            frames[f"noisy_x{float(scale):g}"] = load_eval_frames(
+    for prefix, sensor in _protocols(config):
+        for scale in config.scales:
+            frames[f"{prefix}x{float(scale):g}"] = load_eval_frames(
                 config.set,
                 scale=float(scale),
                 split=config.split,
@@ -63,6 +52,18 @@ def build_validator(config: ValConfig, device: torch.device, root: str | None = 
                 sensor_model=sensor,
             )[0]
     return Validator(frames, config.crop, device)
+
+
+def _protocols(config: ValConfig) -> list[tuple[str, Any]]:
+    """(frame-set prefix, sensor model or None): clean ``""``, ``noisy_``, then each extra."""
+    from bridgenet_ros.data.degradation import load_sensor_model
+
+    protocols: list[tuple[str, Any]] = [("", None)]
+    if config.sensor_model:
+        protocols.append(("noisy_", load_sensor_model(config.sensor_model)))
+    for path in config.extra_sensor_models:
+        protocols.append((f"{protocol_name(path)}_", load_sensor_model(path)))
+    return protocols
 
 
 class Validator:

@@ -309,6 +309,36 @@ def test_validation_with_the_sensor_model_scores_clean_and_noisy_lr(tmp_path: Pa
         assert set(clean(model)) == {"rmse", "mae", "rmse_x4"}
 
 
+def test_validation_with_extra_sensor_models_scores_each_protocol(
+    tmp_path: Path, repo_root: Path
+) -> None:
+    """``val.extra_sensor_models``: one more protocol per file, named after it, in the mean."""
+    from bridgenet_ros.model import create_model
+    from bridgenet_ros.train.validation import build_validator
+
+    holes = repo_root / "config" / "sensor_model_tof_holes.yaml"
+    config = ValConfig(
+        set=str(_tiny_val_set(tmp_path / "set")),
+        split="all",
+        scales=(4.0,),
+        crop=2,
+        sensor_model=str(repo_root / "config" / "sensor_model_tof.yaml"),
+        extra_sensor_models=(str(holes),),
+    )
+    validator = build_validator(config, torch.device("cpu"))
+    assert list(validator.frames_by_name) == ["x4", "noisy_x4", "tof_holes_x4"]
+    noisy, holed = validator.frames_by_name["noisy_x4"], validator.frames_by_name["tof_holes_x4"]
+    assert any(
+        not np.array_equal(a.depth_lr, b.depth_lr, equal_nan=True) for a, b in zip(noisy, holed)
+    )
+    with torch.no_grad():
+        metrics = validator(create_model("test").eval())
+    terms = [metrics[f"rmse_{name}"] for name in ("x4", "noisy_x4", "tof_holes_x4")]
+    assert metrics["rmse"] == pytest.approx(sum(terms) / 3)
+    with pytest.raises(ConfigError, match="distinct file names"):
+        ValConfig(extra_sensor_models=(str(holes), str(tmp_path / "sensor_model_tof_holes.yaml")))
+
+
 def test_validation_with_the_lidar_sensor_model(tmp_path: Path, repo_root: Path) -> None:
     """``val.sensor_model: config/sensor_model_lidar.yaml``: noisy frames are beam rows."""
     from bridgenet_ros.model import create_model
