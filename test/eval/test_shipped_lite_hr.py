@@ -55,7 +55,7 @@ def test_lite_hr_onnx_is_the_same_network(lite_hr: Path, shared_data: Path) -> N
 def test_lite_hr_beats_lite_on_clean_x4_validation(
     lite_hr: Path, repo_root: Path, shared_data: Path
 ) -> None:
-    """docs/results.md, all 33 frames: the reason it ships is mostly x4 (0.79x bicubic)."""
+    """docs/results.md, all 33 frames: the reason it ships is mostly x4 (0.77x bicubic)."""
     frames, _ = load_eval_frames("rgbdd", scale=4.0, split="val", limit=8, root=shared_data)
     lite = repo_root / "models" / "bridgenet_lite.pt"
     methods = [_method("lite_hr", lite_hr), _method("lite", lite)]

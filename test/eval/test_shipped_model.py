@@ -111,8 +111,8 @@ def test_shipped_beats_bicubic_on_rgbdd_realscene_real_lr(
 _FLAT_GAP = {
     ("bridgenet_lite.pt", 4.0): "redwood 5.595 vs 5.466 (1.024x), tum 8.544 vs 6.160 (1.387x)",
     ("bridgenet_lite.pt", 8.0): "redwood 6.343 vs 6.172 (1.028x), tum 9.713 vs 8.550 (1.136x)",
-    ("bridgenet_lite_hr.pt", 4.0): "redwood 5.477 vs 5.466 (1.002x), tum 6.709 vs 6.160 (1.089x)",
-    ("bridgenet_lite_hr.pt", 8.0): "redwood 6.159 vs 6.172 (0.998x), tum 8.850 vs 8.550 (1.035x)",
+    ("bridgenet_lite_hr.pt", 4.0): "redwood 5.476 vs 5.466 (1.002x), tum 6.693 vs 6.160 (1.087x)",
+    ("bridgenet_lite_hr.pt", 8.0): "redwood 6.166 vs 6.172 (0.999x), tum 8.834 vs 8.550 (1.033x)",
 }
 
 
