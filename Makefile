@@ -13,7 +13,7 @@ COMPAT_TESTS := test/runtime/test_pipeline.py test/runtime/test_fill.py \
 	test/runtime/test_camera.py test/runtime/test_config.py test/core/test_resize.py \
 	test/core/test_normalize_padding.py test/stream/test_codec.py test/stream/test_pairing.py \
 	test/stream/test_registration.py test/stream/test_extrinsic.py test/runtime/test_outliers.py \
-	test/runtime/test_align.py
+	test/runtime/test_align.py test/runtime/test_flat_guard.py
 
 .PHONY: venv test test-compat demo lint bench-model clean-venv
 

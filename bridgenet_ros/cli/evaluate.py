@@ -20,6 +20,7 @@ edge regions of the reference (:mod:`bridgenet_ros.eval.regions`), with ratios t
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -169,13 +170,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         " (runtime align_mode; bridgenet_ros.runtime.align), and an aligned bicubic"
         " ('bicubic+align') is scored beside the plain baselines",
     )
+    parser.add_argument(
+        "--flat-guard",
+        choices=("off", "on", "both"),
+        default="off",
+        help="on: the models' pipelines keep the up-sampled input where the LR depth is locally"
+        " a plane (runtime flat_guard; bridgenet_ros.runtime.flat_guard); both: score each"
+        " model without and with it ('<model>+guard')",
+    )
     parser.add_argument("--json", default=None, help="write the results as JSON here")
     parser.add_argument("--vis", default=None, help="write best/worst comparison PNGs here")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
 
 
 def _model_methods(args: argparse.Namespace) -> list[ModelMethod]:
-    """One pipeline per ``--model`` (with ``--align``), plus ``bicubic+align`` under auto."""
+    """One pipeline per ``--model`` and guard setting (with ``--align``), + ``bicubic+align``."""
     from bridgenet_ros.errors import ConfigError
     from bridgenet_ros.eval.baselines import PassThroughBackend
     from bridgenet_ros.eval.evaluate import ModelMethod
@@ -184,12 +193,16 @@ def _model_methods(args: argparse.Namespace) -> list[ModelMethod]:
     from bridgenet_ros.runtime.pipeline import DepthSRPipeline
 
     config = RuntimeConfig(align_mode=args.align)
+    guards = {"off": (False,), "on": (True,), "both": (False, True)}[args.flat_guard]
     models: list[ModelMethod] = []
     for path in args.model:
         stem = Path(path).stem
         if any(m.name == stem for m in models):
             raise ConfigError(f"two --model files share the name {stem!r}; rename one")
-        models.append(ModelMethod(stem, build_runtime_pipeline(args.backend, path, config)))
+        for guard in guards:
+            name = f"{stem}+guard" if guard and args.flat_guard == "both" else stem
+            guarded = dataclasses.replace(config, flat_guard=guard)
+            models.append(ModelMethod(name, build_runtime_pipeline(args.backend, path, guarded)))
     if args.align == "auto":
         models.append(ModelMethod("bicubic+align", DepthSRPipeline(PassThroughBackend(), config)))
     return models

@@ -40,6 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="--pipeline: output valid only within this many LR pixels of a valid one "
         "(-1: no check; default 2, as the runtime)",
     )
+    parser.add_argument(
+        "--flat-guard",
+        action="store_true",
+        help="--pipeline: bake in the flat guard (runtime flat_guard: keep the up-sampled input "
+        "where the LR depth is locally a plane; docs/ros.md)",
+    )
 
 
 def _load(path: str) -> object:
@@ -64,7 +70,10 @@ def _run_pipeline(args: argparse.Namespace, model: object) -> int:
 
     radius = None if args.support_radius < 0 else args.support_radius
     settings = GraphSettings(
-        min_depth=args.min_depth, max_depth=args.max_depth, support_radius_px=radius
+        min_depth=args.min_depth,
+        max_depth=args.max_depth,
+        support_radius_px=radius,
+        flat_guard=args.flat_guard,
     )
     report = export_pipeline_onnx(model, args.out, settings, fp16=args.fp16, opset=args.opset)
     print(

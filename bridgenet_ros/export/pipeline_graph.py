@@ -21,7 +21,9 @@ provider runs all of it on the device:
    ``Resize`` cubic would leave TensorRT's exclude_outside support in doubt;
 5. RGB to float 0..1, edge padding to the stride by ``Gather`` with clamped indices;
 6. the network; crop; de-normalization;
-7. validity (:func:`~bridgenet_ros.runtime.pipeline.support_mask`): LR mask dilated by
+7. with ``flat_guard``, :mod:`~bridgenet_ros.runtime.flat_guard`'s blend (window sums by
+   slices, ``MaxPool``, the bicubic matrices for the weight);
+8. validity (:func:`~bridgenet_ros.runtime.pipeline.support_mask`): LR mask dilated by
    ``MaxPool`` (2r+1), sampled at the nearest LR pixel by ``Gather``; finite; range limits;
    ``Where`` writes NaN.
 
@@ -199,6 +201,51 @@ def support_graph(mask: Tensor, out_hw: tuple[Any, Any], radius: int | None) -> 
     return grown[0, 0].index_select(0, rows).index_select(1, cols) > 0.5
 
 
+def _window_sums(padded: Tensor, weights: tuple[float, float, float], dim: int) -> Tensor:
+    """``flat_guard._window_sums``: weighted sum of 3 neighbours along ``dim`` (padded by 1)."""
+    n = padded.shape[dim] - 2
+    parts = [padded.narrow(dim, k, n) for k in range(3)]
+    return sum(w * p for w, p in zip(weights, parts) if w != 0.0)  # type: ignore[return-value]
+
+
+def _pad_linear(z: Tensor) -> Tensor:
+    """Pad a ``(h, w)`` map by one pixel with ``2 z_0 - z_1`` (numpy's odd reflection)."""
+    z = torch.cat([2.0 * z[:1] - z[1:2], z, 2.0 * z[-1:] - z[-2:-1]], 0)
+    return torch.cat([2.0 * z[:, :1] - z[:, 1:2], z, 2.0 * z[:, -1:] - z[:, -2:-1]], 1)
+
+
+def _at_least(x: Tensor, low: float) -> Tensor:
+    """``max(x, low)`` by ``Max`` (``torch.clamp`` exports ``Clip``, kept out of the graph)."""
+    return torch.maximum(x, torch.full_like(x, low))
+
+
+def _unit_interval(x: Tensor) -> Tensor:
+    """``x`` clipped to 0..1 by ``Max``/``Min``."""
+    return torch.minimum(_at_least(x, 0.0), torch.ones_like(x))
+
+
+def _max3(x: Tensor) -> Tensor:
+    """3x3 maximum of a ``(h, w)`` map (border: the pixels inside), by ``MaxPool``."""
+    return nn.functional.max_pool2d(x[None, None], 3, stride=1, padding=1)[0, 0]
+
+
+def flat_guard_weight_graph(filled: Tensor, mask: Tensor, lo: float, hi: float) -> Tensor:
+    """``flat_guard.guard_weight_lr`` of a ``(h, w)`` filled LR map, in float32."""
+    offset = filled.mean()
+    z = _pad_linear(filled - offset)
+    box, ramp = (1.0, 1.0, 1.0), (-1.0, 0.0, 1.0)
+    rows_box = _window_sums(z, box, 0)
+    s = _window_sums(rows_box, box, 1)
+    s2 = _window_sums(_window_sums(z * z, box, 0), box, 1)
+    su = _window_sums(rows_box, ramp, 1)
+    sv = _window_sums(_window_sums(z, ramp, 0), box, 1)
+    res2 = _at_least(s2 - s * s / 9.0 - su * su / 6.0 - sv * sv / 6.0, 0.0) / 9.0
+    rel = torch.sqrt(res2) / _at_least((s / 9.0 + offset).abs(), 1e-12)
+    weight = _unit_interval((rel - lo) / (hi - lo))
+    weight = torch.where(_max3((~mask).float()) > 0.5, torch.ones_like(weight), weight)
+    return _max3(weight)
+
+
 def pad_index(n: Tensor | int, stride: int, like: Tensor) -> Tensor:
     """int32 indices ``[0, ceil(n / stride) * stride)`` clamped to ``n - 1`` (edge padding)."""
     size = _arange(n, like).shape[0]
@@ -252,6 +299,10 @@ class PipelineGraph(nn.Module):
         span = hi - lo
         outs = self._network(rgb, (up - lo) / span)
         maps = [o * span + lo for o in outs]
+        if cfg.flat_guard:
+            weight_lr = flat_guard_weight_graph(filled, mask, *cfg.flat_guard_residual)
+            weight = torch.matmul(torch.matmul(wy, weight_lr), wx.transpose(0, 1))
+            maps[0] = up + _unit_interval(weight) * (maps[0] - up)
         keep = support_graph(mask, out_hw, cfg.support_radius_px)
         keep = keep & (maps[0] >= -_FLT_MAX) & (maps[0] <= _FLT_MAX)
         if cfg.min_depth is not None:

@@ -46,6 +46,10 @@ class RuntimeConfig:
         align_max_shift_px: largest shift searched per axis, RGB pixels.
         align_min_gain: least edge-score gain of the best shift over no shift for it to be
             applied (a frame below it counts as aligned).
+        flat_guard: keep the bicubic up-sampled input where the LR depth is locally a plane,
+            blending to the network where it is not (:mod:`bridgenet_ros.runtime.flat_guard`).
+        flat_guard_residual: ``(lo, hi)``: the 3x3 LR plane-fit RMS residual, relative to the
+            depth, at and below which the input is kept and at and above which the network is.
     """
 
     model_height: int | None = None
@@ -62,11 +66,14 @@ class RuntimeConfig:
     align_mode: AlignMode = "off"
     align_max_shift_px: float = 10.0
     align_min_gain: float = 1.15
+    flat_guard: bool = False
+    flat_guard_residual: tuple[float, float] = (0.01, 0.03)
 
     def __post_init__(self) -> None:
         self._check_model_grid()
         self._check_depth_range()
         self._check_align()
+        self._check_flat_guard()
         self._check_hole_filling()
         self._check_resampling()
 
@@ -102,6 +109,20 @@ class RuntimeConfig:
             raise ConfigError(
                 f"RuntimeConfig.align_min_gain must be >= 1, got {self.align_min_gain}"
             )
+
+    def _check_flat_guard(self) -> None:
+        """Validate ``flat_guard`` and ``flat_guard_residual`` (``0 <= lo < hi``)."""
+        if not isinstance(self.flat_guard, bool):
+            raise ConfigError(
+                f"RuntimeConfig.flat_guard must be true or false, got {self.flat_guard!r}"
+            )
+        bounds = tuple(self.flat_guard_residual)
+        if len(bounds) != 2 or not 0 <= float(bounds[0]) < float(bounds[1]) <= 1:
+            raise ConfigError(
+                "RuntimeConfig.flat_guard_residual must be [lo, hi] with 0 <= lo < hi <= 1 "
+                f"(relative plane residuals, e.g. [0.01, 0.03]), got {self.flat_guard_residual!r}"
+            )
+        object.__setattr__(self, "flat_guard_residual", (float(bounds[0]), float(bounds[1])))
 
     def _check_depth_range(self) -> None:
         """Validate ``min_depth``/``max_depth`` (numbers or ``None``, ``min < max``)."""

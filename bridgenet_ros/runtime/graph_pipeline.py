@@ -54,6 +54,8 @@ _SETTING_NAMES = (
     "fill_sigma_px",
     "fill_max_iterations",
     "support_radius_px",
+    "flat_guard",
+    "flat_guard_residual",
 )
 
 
@@ -67,6 +69,9 @@ class GraphSettings:
         fill_sigma_px: first Gaussian sigma of the hole filling (LR pixels).
         fill_max_iterations: how many times the sigma doubles.
         support_radius_px: output validity radius in LR pixels, ``None`` to disable.
+        flat_guard: keep the up-sampled input where the LR depth is locally a plane
+            (:mod:`bridgenet_ros.runtime.flat_guard`).
+        flat_guard_residual: its ``(lo, hi)`` relative plane residuals.
     """
 
     min_depth: float | None = None
@@ -74,10 +79,13 @@ class GraphSettings:
     fill_sigma_px: float = 1.5
     fill_max_iterations: int = 6
     support_radius_px: int | None = 2
+    flat_guard: bool = False
+    flat_guard_residual: tuple[float, float] = (0.01, 0.03)
 
     def __post_init__(self) -> None:
-        # RuntimeConfig validates the same fields with the same rules
-        self.runtime_config()
+        # RuntimeConfig validates the same fields with the same rules (and makes tuples)
+        config = self.runtime_config()
+        object.__setattr__(self, "flat_guard_residual", config.flat_guard_residual)
 
     def runtime_config(self) -> RuntimeConfig:
         """The :class:`RuntimeConfig` whose numpy pipeline this graph reproduces."""

@@ -36,6 +36,7 @@ from bridgenet_ros.runtime.backends.base import Backend, check_infer_outputs
 from bridgenet_ros.runtime.camera import CameraIntrinsics, scale_camera_info
 from bridgenet_ros.runtime.config import RuntimeConfig
 from bridgenet_ros.runtime.fill import fill_holes
+from bridgenet_ros.runtime.flat_guard import apply_flat_guard, guard_weight_lr
 from bridgenet_ros.runtime.normalize import (
     DepthRange,
     LRInputMask,
@@ -395,7 +396,7 @@ class DepthSRPipeline:
         *,
         consume: bool = False,
     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
-        """Crop, de-normalize, resize and mask the network outputs.
+        """Crop, de-normalize, resize and mask the network outputs (and apply the flat guard).
 
         Args:
             pre: the matching :meth:`preprocess` result.
@@ -426,6 +427,9 @@ class DepthSRPipeline:
             depth_lr_up = up if consume else up.copy()
         else:
             depth_lr_up = resize(pre.depth_lr_filled, out_hw, "bicubic")
+        if cfg.flat_guard:
+            weight_lr = guard_weight_lr(pre.depth_lr_filled, pre.mask_lr, *cfg.flat_guard_residual)
+            depth_sr = apply_flat_guard(depth_sr, depth_lr_up, weight_lr)
         mask = support_mask(pre.mask_lr, out_hw, cfg.support_radius_px)
         mask &= np.isfinite(depth_sr)
         if cfg.min_depth is not None:

@@ -207,6 +207,13 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
         choices=("off", "auto"),
     ),
     ParameterSpec(
+        "flat_guard",
+        bool,
+        "keep the up-sampled input depth where the LR depth is locally a plane and use the "
+        "network only where it is not (bridgenet_ros.runtime.flat_guard; no flat-wall artefacts)",
+        read_only=True,
+    ),
+    ParameterSpec(
         "register_depth",
         bool,
         "reproject the depth into the RGB camera before super-resolution (needs "
@@ -261,6 +268,7 @@ class NodeConfig:
     # stall the node ~30 s and take ~6 GB (issue 13); 12 MP sensors must raise it explicitly.
     max_input_pixels: int = 3840 * 2160
     align_depth: str = "off"
+    flat_guard: bool = False
     register_depth: bool = False
     depth_to_rgb: tuple[float, ...] = ()
     depth_to_rgb_from_tf: bool = False

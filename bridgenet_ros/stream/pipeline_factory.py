@@ -89,6 +89,7 @@ def build_pipeline(config: NodeConfig) -> tuple[Pipeline, Path, str]:
         min_depth=config.min_depth,
         max_depth=config.max_depth,
         align_mode=config.align_depth,  # type: ignore[arg-type]
+        flat_guard=config.flat_guard,
     )
     try:
         pipeline = build_runtime_pipeline(name, path, runtime, **options)

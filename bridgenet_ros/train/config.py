@@ -35,7 +35,7 @@ SCHEDULES: tuple[str, ...] = ("cosine", "constant")
 
 
 def protocol_name(sensor_yaml: str) -> str:
-    """The validation protocol named after a sensor-model file (``.../sensor_model_X.yaml`` → X)."""
+    """The validation protocol named after a sensor-model file (``sensor_model_X.yaml`` → X)."""
     stem = Path(sensor_yaml).stem
     return stem[len("sensor_model_") :] if stem.startswith("sensor_model_") else stem
 

@@ -249,3 +249,18 @@ def test_eval_cli_align_auto_adds_an_aligned_bicubic(
     auto = json.loads(aligned.read_text())["methods"]
     assert set(auto) == {"bicubic", "bridgenet_test", "bicubic+align"}
     assert auto["bicubic"]["rmse"] == pytest.approx(off["bicubic"]["rmse"])  # the LR as it came
+
+
+def test_eval_cli_flat_guard_both_scores_each_model_twice(
+    tiny_set: Path, test_checkpoint: Path, tmp_path: Path
+) -> None:
+    common = ["eval", "--data", str(tiny_set), "--scale", "4", "--depth-scale", "0.1"]
+    common += ["--crop", "2", "--model", str(test_checkpoint), "--baselines", "bicubic"]
+    both, on = tmp_path / "both.json", tmp_path / "on.json"
+    assert main([*common, "--flat-guard", "both", "--json", str(both)]) == 0
+    assert main([*common, "--flat-guard", "on", "--json", str(on)]) == 0
+    scored = json.loads(both.read_text())["methods"]
+    assert set(scored) == {"bicubic", "bridgenet_test", "bridgenet_test+guard"}
+    guarded = json.loads(on.read_text())["methods"]["bridgenet_test"]
+    assert guarded["rmse"] == pytest.approx(scored["bridgenet_test+guard"]["rmse"])
+    assert scored["bridgenet_test+guard"]["rmse"] != scored["bridgenet_test"]["rmse"]

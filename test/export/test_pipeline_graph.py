@@ -26,6 +26,8 @@ GRAPH_OPS = {
     "Sub",
     # elementwise math of the mask, range and kernels (FP32): supported, no restrictions
     *("Abs", "Exp", "Floor", "Max", "Min", "MatMul", "ReduceMin", "ReduceSum"),
+    # the flat guard's plane residual (FP32/FP16 unary: supported)
+    "Sqrt",
     # comparisons and boolean logic (BOOL): supported; NaN/inf are caught by comparisons, so
     # neither IsNaN nor IsInf (unsupported before TensorRT 8.6) is needed
     *("Greater", "GreaterOrEqual", "Less", "LessOrEqual", "And", "Or", "Not", "Where"),
@@ -309,3 +311,27 @@ def test_graph_pipeline_aligns_like_the_numpy_pipeline(model: Any, graph: Path) 
     assert got.align_offset_px == pytest.approx((6.0, -4.0), abs=1.5)
     np.testing.assert_array_equal(got.mask_valid, ref.mask_valid)
     np.testing.assert_allclose(got.depth_lr_up, ref.depth_lr_up, rtol=0, atol=2e-5, equal_nan=True)
+
+
+def test_flat_guard_in_the_graph_equals_numpy(model: Any, tmp_path: Path) -> None:
+    """``flat_guard``: same blend in the graph (allowed ops); planes keep the bicubic map."""
+    settings = GraphSettings(min_depth=0.1, max_depth=10.0, flat_guard=True)
+    path = _export(model, tmp_path / "guard.onnx", settings)
+    ops = {node.op_type for node in onnx.load(str(path)).graph.node}
+    assert ops <= GRAPH_OPS, ops - GRAPH_OPS
+    numpy_pipe, graph_pipe = _pipelines(model, path, settings)
+    rng = np.random.default_rng(5)
+    rgb = rng.integers(0, 256, (64, 96, 3), dtype=np.uint8)
+    yy, xx = np.mgrid[0:16, 0:24]
+    depth = (2.0 + 0.03 * xx + 0.02 * yy + 1.5 * (xx >= 12)).astype(np.float32)  # two planes
+    depth[3:5, 18:20] = 0.0  # a hole in the right plane
+    ref, got = numpy_pipe.run(rgb, depth), graph_pipe.run(rgb, depth)
+    np.testing.assert_array_equal(got.mask_valid, ref.mask_valid)
+    np.testing.assert_allclose(got.depth_sr, ref.depth_sr, rtol=0, atol=2e-5, equal_nan=True)
+    plain = _pipelines(model, _export(model, tmp_path / "plain.onnx", SETTINGS), SETTINGS)[0]
+    unguarded = plain.run(rgb, depth).depth_sr
+    far_left = (slice(8, 56), slice(4, 28))  # > 2 LR pixels from the step and the hole
+    np.testing.assert_allclose(ref.depth_sr[far_left], ref.depth_lr_up[far_left], atol=1e-5)
+    assert np.abs(unguarded[far_left] - ref.depth_lr_up[far_left]).max() > 1e-3
+    step = (slice(8, 56), slice(46, 50))  # at the step the network's depth stays
+    np.testing.assert_allclose(ref.depth_sr[step], unguarded[step], atol=1e-5)

@@ -572,3 +572,16 @@ def test_align_depth_auto_reports_the_applied_offset(
     values = dict(harness.node.diagnostic_summary().values)
     dy, dx = (float(v) for v in values["align offset (px)"].split(","))
     assert abs(dy) <= 10 and abs(dx) <= 10  # within align_max_shift_px
+
+
+def test_flat_guard_parameter_reaches_the_pipeline(
+    make_harness: Callable[..., Any],
+) -> None:
+    harness = make_harness(flat_guard=True)
+    harness.wait_connected()
+    assert harness.node.pipeline.config.flat_guard
+    assert harness.node.get_parameter("flat_guard").value is True
+    rgb, depth_mm = scene(2)
+    stamp = _now_ns(harness)
+    harness.publish_pair(image_msg(rgb, "bgr8", stamp), image_msg(depth_mm, "16UC1", stamp))
+    harness.wait_output(stamp)  # the guarded pipeline publishes like the plain one

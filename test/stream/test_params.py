@@ -106,6 +106,7 @@ def test_read_only_split() -> None:
         "output_resolution",
         "input_reliability",
         "align_depth",
+        "flat_guard",
         "register_depth",
         "depth_to_rgb",
         "depth_to_rgb_from_tf",
