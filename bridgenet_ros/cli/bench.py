@@ -140,6 +140,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=20.0,
         help="--live: seconds to wait for the node to subscribe",
     )
+    parser.add_argument(
+        "--flat-guard",
+        action="store_true",
+        help="the node's flat_guard: keep the up-sampled input where the LR depth is locally a "
+        "plane (bridgenet_ros.runtime.flat_guard)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -155,6 +161,7 @@ def _node_config(args: argparse.Namespace) -> Any:
         backend=args.backend,
         model_height=args.model_height or 0,
         model_width=args.model_width or 0,
+        flat_guard=args.flat_guard,
         **slop,
     )
 

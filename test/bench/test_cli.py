@@ -379,3 +379,20 @@ def test_bench_sync_slop_help_and_unwritable_outputs(
     assert saved["node_config"]["sync_slop"] == 0.02 and saved["frames"] == 2
     assert main([*bench, "--report", report, "--sync-slop", "5"]) == 2  # the node's range
     assert "sync_slop" in capsys.readouterr().err
+
+
+def test_bench_flat_guard_reaches_the_stream(tmp_path: Path, test_checkpoint: Path) -> None:
+    """``bench --flat-guard``: the node parameter in the report, and other depth than without."""
+    bag = tmp_path / "bag"
+    args = ["make-bag", "--data", "synthetic", "--out", str(bag), "--limit", "2"]
+    assert main([*args, "--height", "96", "--width", "128", "--scale", "4", "--no-progress"]) == 0
+    reports = {}
+    for name, extra in (("plain", []), ("guard", ["--flat-guard"])):
+        report_dir = tmp_path / name
+        bench = ["bench", "--bag", str(bag), "--model", str(test_checkpoint), "--backend"]
+        bench += ["torch", "--report", str(report_dir), "--samples", "0", "--no-progress"]
+        assert main([*bench, *extra]) == 0
+        reports[name] = json.loads((report_dir / "report.json").read_text())
+    assert reports["guard"]["node_config"]["flat_guard"] is True
+    assert reports["plain"]["node_config"]["flat_guard"] is False
+    assert reports["guard"]["accuracy"]["rmse_m"] != reports["plain"]["accuracy"]["rmse_m"]
