@@ -188,9 +188,11 @@ def test_shipped_without_rgb_guidance_not_worse_than_bicubic(
 def test_flat_guard_brings_flat_regions_to_bicubic(
     repo_root: Path, shared_data: Path, model: str
 ) -> None:
-    """``flat_guard``: on flat regions of real sensor depth (RGB-D-D validation frames, x4), the
-    shipped models move to within 1 % of bicubic, and the guard improves on the plain model
-    (docs/results.md "Flat guard", all 33 frames: 1.066 -> 1.004 and 1.035 -> 1.000)."""
+    """``flat_guard``: flat regions of real sensor depth within 1 % of bicubic.
+
+    RGB-D-D validation frames at x4; the guard must also improve on the plain model
+    (docs/results.md "Flat guard", all 33 frames: 1.066 -> 1.004 and 1.035 -> 1.000).
+    """
     from bridgenet_ros.eval.regions import RegionConfig
     from bridgenet_ros.runtime.backends.torch_backend import TorchBackend
     from bridgenet_ros.runtime.config import RuntimeConfig
