@@ -64,6 +64,11 @@ class BridgeNetConfig:
             with the MDE branch, the normalized RGB, all at full resolution, and adds a further
             correction (3 convs 3×3) that the residual gate also multiplies; its last conv
             starts at zero, so a model grown with it starts as the model it grew from.
+        dsr_refine_blocks: residual blocks (``x + conv(relu(conv(x)))``, width
+            ``dsr_refine_channels``, second conv zero-initialized) inserted before the head's
+            output conv: each widens its full-resolution view by 4 pixels for 2 convolutions
+            (1.4 GMACs at 480×640 and 16 channels); a model grown with them starts as the model
+            it grew from. ``0`` = none; needs ``dsr_refine_channels > 0``.
         residual_deadband: soft threshold on the final correction, in normalized depth units
             (fractions of the frame's LR depth range): ``r - clip(r, -t, t)``. ``0`` = off.
             Corrections smaller than ``t`` (the network's small wobble on flat surfaces) are
@@ -94,6 +99,7 @@ class BridgeNetConfig:
     sr_output_scale: float = 0.1
     residual_gate: bool = False
     dsr_refine_channels: int = 0
+    dsr_refine_blocks: int = 0
     residual_deadband: float = 0.0
     rgb_mean: tuple[float, float, float] = IMAGENET_MEAN
     rgb_std: tuple[float, float, float] = IMAGENET_STD
@@ -115,8 +121,14 @@ class BridgeNetConfig:
             "dsr_trunk_blocks",
             "dsr_post_blocks",
             "dsr_refine_channels",
+            "dsr_refine_blocks",
         ):
             _non_negative(name, getattr(self, name))
+        if self.dsr_refine_blocks > 0 and self.dsr_refine_channels == 0:
+            raise ConfigError(
+                f"BridgeNetConfig.dsr_refine_blocks={self.dsr_refine_blocks} needs a refinement "
+                "head: set dsr_refine_channels > 0 (e.g. 16, as lite_hr)"
+            )
         _int_tuple("dsr_stage_channels", self.dsr_stage_channels, 3, minimum=1)
         _int_tuple("dsr_stage_blocks", self.dsr_stage_blocks, 3, minimum=0)
         _int_tuple("dsr_decoder_channels", self.dsr_decoder_channels, 2, minimum=1)

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from bridgenet_ros.errors import ShapeError
-from bridgenet_ros.model.blocks import conv1x1, conv3x3, make_res_blocks
+from bridgenet_ros.model.blocks import ResBlock, conv1x1, conv3x3, make_res_blocks
 from bridgenet_ros.model.config import BridgeNetConfig
 
 __all__ = ["GATE_INIT_LOGIT", "DepthSRNet"]
@@ -51,7 +51,8 @@ class DepthSRNet(nn.Module):
       3×3 conv ``-> C_r``, LeakyReLU, 3×3 conv ``C_r -> C_r``, LeakyReLU, 3×3 conv ``C_r -> 1``
       (zero-initialized); its output is added to the correction (times the gate). The decoder
       alone builds the correction from half-resolution features; this head lets full-resolution
-      RGB and depth edges place it;
+      RGB and depth edges place it. ``config.dsr_refine_blocks`` residual blocks (second conv
+      zero-initialized) sit before its output conv;
     * optional dead band (``config.residual_deadband = t > 0``): the final correction ``r``
       becomes ``r - clip(r, -t, t)``.
 
@@ -120,8 +121,13 @@ class DepthSRNet(nn.Module):
             gate_conv.bias.data.fill_(GATE_INIT_LOGIT)
         self.deadband = float(config.residual_deadband)
         self.refine: nn.Sequential | None = None
+        self.refine_blocks: nn.Sequential | None = None
         if config.dsr_refine_channels > 0:
             self.refine = _refine_head(ch + 1 + (3 if config.use_mde else 0), config)
+        if config.dsr_refine_blocks > 0:
+            self.refine_blocks = _identity_res_blocks(
+                config.dsr_refine_channels, config.dsr_refine_blocks
+            )
 
     def forward(
         self,
@@ -169,13 +175,31 @@ class DepthSRNet(nn.Module):
             refine_in = [head_features, depth_lr_up_norm + residual]
             if rgb_norm is not None:
                 refine_in.append(rgb_norm)
-            residual = residual + self.refine(torch.cat(refine_in, dim=1))
+            residual = residual + self._refine(torch.cat(refine_in, dim=1))
         if self.gate is not None:
             residual = residual * torch.sigmoid(self.gate(step2))
         if self.deadband > 0.0:
             # = r - clip(r, -t, t) in Relu/Mul/Sub: the deployment graph keeps Clip and Neg out
             residual = F.relu(residual - self.deadband) - F.relu(residual * -1.0 - self.deadband)
         return depth_lr_up_norm + residual, [step1, step2]
+
+    def _refine(self, refine_in: Tensor) -> Tensor:
+        """The refinement head's correction, with its residual blocks before the output conv."""
+        assert self.refine is not None
+        if self.refine_blocks is None:
+            return self.refine(refine_in)
+        features = self.refine_blocks(self.refine[:4](refine_in))
+        return self.refine[4](features)
+
+
+def _identity_res_blocks(channels: int, count: int) -> nn.Sequential:
+    """``count`` residual blocks whose second conv starts at zero: the identity at first."""
+    blocks = nn.Sequential(*(ResBlock(channels) for _ in range(count)))
+    for block in blocks:
+        assert isinstance(block, ResBlock) and block.conv2.bias is not None
+        block.conv2.weight.data.zero_()
+        block.conv2.bias.data.zero_()
+    return blocks
 
 
 def _refine_head(in_channels: int, config: BridgeNetConfig) -> nn.Sequential:

@@ -76,3 +76,39 @@ def test_deadband_drops_small_corrections_and_shrinks_large_ones() -> None:
 def test_bad_deadband_is_rejected(value: object) -> None:
     with pytest.raises(ConfigError, match="residual_deadband"):
         create_model("test", residual_deadband=value)
+
+
+def test_refine_blocks_start_as_the_identity_and_widen_the_view(tmp_path: Path) -> None:
+    """``dsr_refine_blocks``: grown from a refined model it starts as that model.
+
+    Trained, each block lets the head see 4 more full-resolution pixels each way.
+    """
+    torch.manual_seed(0)  # the reach checks need active ReLUs at the border pixels
+    base = create_model("test", residual_gate=True, dsr_refine_channels=4).eval()
+    torch.nn.init.normal_(base.dsr.refine[4].weight, std=0.1)  # a trained head
+    path = tmp_path / "base.pt"
+    save_checkpoint(path, base)
+    grown = create_model(
+        "test", residual_gate=True, dsr_refine_channels=4, dsr_refine_blocks=2
+    ).eval()
+    missing = load_matching_weights(grown, path)
+    assert missing and all(name.startswith("dsr.refine_blocks.") for name in missing)
+    rgb, depth = _inputs()
+    with torch.no_grad():
+        assert torch.equal(base(rgb, depth)[0], grown(rgb, depth)[0])
+    for block in grown.dsr.refine_blocks:
+        torch.nn.init.normal_(block.conv2.weight, std=0.1)
+    features = torch.rand(1, grown.dsr.refine[0].in_channels, 32, 48)
+    changed = features.clone()
+    changed[:, :, 10, 17] += 0.5  # one full-resolution input pixel of the head
+    with torch.no_grad():
+        delta = (grown.dsr._refine(changed) - grown.dsr._refine(features)).abs()[0, 0]
+        base_delta = (base.dsr._refine(changed) - base.dsr._refine(features)).abs()[0, 0]
+    assert base_delta[10, 17 + 3].item() > 0.0 and base_delta[10, 17 + 4].item() == 0.0
+    assert delta[10, 17 + 3 + 4].item() > 0.0  # two blocks: 4 more pixels each
+    assert delta[10, 17 + 3 + 5].item() == 0.0
+
+
+def test_refine_blocks_need_a_head() -> None:
+    with pytest.raises(ConfigError, match="dsr_refine_blocks"):
+        create_model("test", dsr_refine_blocks=1)
