@@ -208,10 +208,21 @@ def _window_sums(padded: Tensor, weights: tuple[float, float, float], dim: int) 
     return sum(w * p for w, p in zip(weights, parts) if w != 0.0)  # type: ignore[return-value]
 
 
+def _extend_linear(z: Tensor, dim: int) -> Tensor:
+    """Pad ``z`` by one along ``dim`` with ``2 z_0 - z_1`` at both ends (numpy's odd reflection).
+
+    The neighbour indices are clamped, so a size-1 axis repeats its value, as numpy does.
+    """
+    last = _arange(z.shape[dim], z).shape[0] - 1.0 + torch.zeros(1, device=z.device)
+    ends = torch.cat([torch.zeros_like(last), last]).int()  # 0, n - 1
+    inner = torch.cat([torch.minimum(torch.ones_like(last), last), _at_least(last - 1.0, 0.0)])
+    outer = 2.0 * z.index_select(dim, ends) - z.index_select(dim, inner.int())
+    return torch.cat([outer.narrow(dim, 0, 1), z, outer.narrow(dim, 1, 1)], dim)
+
+
 def _pad_linear(z: Tensor) -> Tensor:
-    """Pad a ``(h, w)`` map by one pixel with ``2 z_0 - z_1`` (numpy's odd reflection)."""
-    z = torch.cat([2.0 * z[:1] - z[1:2], z, 2.0 * z[-1:] - z[-2:-1]], 0)
-    return torch.cat([2.0 * z[:, :1] - z[:, 1:2], z, 2.0 * z[:, -1:] - z[:, -2:-1]], 1)
+    """Pad a ``(h, w)`` map by one pixel on each side with :func:`_extend_linear`."""
+    return _extend_linear(_extend_linear(z, 0), 1)
 
 
 def _at_least(x: Tensor, low: float) -> Tensor:

@@ -335,3 +335,17 @@ def test_flat_guard_in_the_graph_equals_numpy(model: Any, tmp_path: Path) -> Non
     assert np.abs(unguarded[far_left] - ref.depth_lr_up[far_left]).max() > 1e-3
     step = (slice(8, 56), slice(46, 50))  # at the step the network's depth stays
     np.testing.assert_allclose(ref.depth_sr[step], unguarded[step], atol=1e-5)
+
+
+@pytest.mark.parametrize("lr_hw", [(1, 6), (2, 2), (5, 1)])
+def test_flat_guard_graph_on_tiny_lr_maps(model: Any, tmp_path: Path, lr_hw: tuple) -> None:
+    """One-row or one-column LR maps: the graph's border extension matches numpy's."""
+    settings = GraphSettings(flat_guard=True)
+    numpy_pipe, graph_pipe = _pipelines(
+        model, _export(model, tmp_path / "g.onnx", settings), settings
+    )
+    rng = np.random.default_rng(1)
+    rgb = rng.integers(0, 256, (16 * lr_hw[0], 16 * lr_hw[1], 3), dtype=np.uint8)
+    depth = (2.0 + 0.1 * rng.random(lr_hw)).astype(np.float32)
+    ref, got = numpy_pipe.run(rgb, depth), graph_pipe.run(rgb, depth)
+    np.testing.assert_allclose(got.depth_sr, ref.depth_sr, rtol=0, atol=2e-5, equal_nan=True)
