@@ -3,15 +3,15 @@
 
 Where the true surface is a plane, bicubic up-sampling of its LR samples is already exact (the
 Keys kernel reproduces linear functions), so a network can only add error there; on real sensor
-depth the shipped models are 1.02-1.09x bicubic on flat regions (docs/results.md, "Real-sensor
+depth the shipped models are 1.02-1.11x bicubic on flat regions (docs/results.md, "Real-sensor
 protocol") for that reason. With ``RuntimeConfig.flat_guard`` the pipeline blends
 ``depth = up + w * (sr - up)`` with a per-pixel weight ``w`` from the LR depth alone (no model,
 no RGB; numpy only, and the deployment graph computes the same):
 
 1. for every LR pixel, the least-squares plane through its 3x3 window of the hole-filled LR
    depth (extended linearly past the border, ``2 z_0 - z_1``, so a plane stays a plane) and the
-   RMS of the residual, relative to the window's
-   mean depth ``rel`` (closed form: the window's coordinates are orthogonal, so
+   RMS of the residual relative to the window's mean depth, ``rel`` (closed form: the window's
+   coordinates are orthogonal, so
    ``9 * rms^2 = sum z^2 - (sum z)^2 / 9 - (sum u z)^2 / 6 - (sum v z)^2 / 6``);
 2. ``w_lr = clip((rel - lo) / (hi - lo), 0, 1)``, and 1 where the window holds an unusable
    (hole) pixel, so hole rims keep the network;
