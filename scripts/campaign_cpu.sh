@@ -5,8 +5,10 @@
 # Default: the current stage, stage 3 = the same-budget dsr_only ablation
 # (config/train_campaign_dsr_only_hr.yaml -> campaign/dsr_only_hr). Finished stages: 1
 # (train_campaign_lite_gate.yaml -> campaign/lite_gate), 2 (train_campaign_lite_hr.yaml ->
-# campaign/lite_hr), 3b (train_campaign_lite_hr_holes.yaml -> campaign/lite_hr_holes); any of
-# them with CONFIG=... RUN_DIR=....
+# campaign/lite_hr), 3b (train_campaign_lite_hr_holes.yaml -> campaign/lite_hr_holes). Next:
+# stage 4 (train_campaign_lite_hr_deep.yaml -> campaign/lite_hr_deep) and 3c
+# (train_campaign_lite_hr_holes2.yaml -> campaign/lite_hr_holes2). Any of them with CONFIG=...
+# RUN_DIR=....
 # Stop it with Ctrl-C or scripts/campaign_stop.sh (SIGTERM to the trainer, whose pid is in
 # $RUN_DIR/trainer.pid; not `pkill -f`, which also hits the data-loader worker and crashes the
 # run): the trainer finishes the step, validates and saves state.pt/last.pt (WALL_LIMIT_S=N stops
