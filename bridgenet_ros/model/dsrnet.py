@@ -186,10 +186,12 @@ class DepthSRNet(nn.Module):
     def _refine(self, refine_in: Tensor) -> Tensor:
         """The refinement head's correction, with its residual blocks before the output conv."""
         assert self.refine is not None
-        if self.refine_blocks is None:
-            return self.refine(refine_in)
-        features = self.refine_blocks(self.refine[:4](refine_in))
-        return self.refine[4](features)
+        x = refine_in
+        for index, layer in enumerate(self.refine):
+            if index == len(self.refine) - 1 and self.refine_blocks is not None:
+                x = self.refine_blocks(x)
+            x = layer(x)
+        return x
 
 
 def _identity_res_blocks(channels: int, count: int) -> nn.Sequential:

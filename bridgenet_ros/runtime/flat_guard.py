@@ -35,11 +35,15 @@ __all__ = ["apply_flat_guard", "guard_weight_lr", "plane_residual_rel"]
 def _window_sums(padded: np.ndarray, weights: tuple[float, float, float], axis: int) -> np.ndarray:
     """Weighted sum of 3 neighbours along ``axis`` of an array padded by 1 on that axis."""
     n = padded.shape[axis] - 2
-    total = np.zeros(np.take(padded, np.arange(n), axis=axis).shape)
-    for k, w in enumerate(weights):
-        if w != 0.0:
-            total += w * np.take(padded, np.arange(k, k + n), axis=axis)
-    return total
+    parts = [w * np.take(padded, np.arange(k, k + n), axis=axis) for k, w in enumerate(weights)]
+    return np.sum([p for p, w in zip(parts, weights) if w != 0.0], axis=0)
+
+
+def _max3(x: np.ndarray) -> np.ndarray:
+    """3x3 maximum of a ``(h, w)`` map (border: the pixels inside), as the graph's ``MaxPool``."""
+    padded = np.pad(x, 1, mode="edge")
+    rows = np.maximum(np.maximum(padded[:-2], padded[1:-1]), padded[2:])
+    return np.maximum(np.maximum(rows[:, :-2], rows[:, 1:-1]), rows[:, 2:])
 
 
 def plane_residual_rel(depth_filled: np.ndarray) -> np.ndarray:
@@ -75,12 +79,8 @@ def guard_weight_lr(
         hi: relative residual at and above which the network is kept (weight 1).
     """
     weight = np.clip((plane_residual_rel(depth_filled) - lo) / (hi - lo), 0.0, 1.0)
-    holes = np.pad(~mask_lr, 1, mode="edge").astype(np.float64)
-    near_hole = _window_sums(_window_sums(holes, (1.0, 1.0, 1.0), 0), (1.0, 1.0, 1.0), 1) > 0
-    weight[near_hole] = 1.0
-    padded = np.pad(weight, 1, mode="edge")
-    rows = np.maximum(np.maximum(padded[:-2], padded[1:-1]), padded[2:])
-    return np.maximum(np.maximum(rows[:, :-2], rows[:, 1:-1]), rows[:, 2:]).astype(np.float32)
+    weight[_max3(~mask_lr)] = 1.0  # a hole in the window
+    return _max3(weight).astype(np.float32)
 
 
 def apply_flat_guard(
