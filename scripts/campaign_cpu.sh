@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: Apache-2.0
 # Start or resume the issue-12 training campaign on the CPU, niced so other work keeps priority
 # (THREADS=N: torch threads, default the config's 1).
-# Default: the current stage, stage 3 = the same-budget dsr_only ablation
-# (config/train_campaign_dsr_only_hr.yaml -> campaign/dsr_only_hr). Finished stages: 1
+# Default: the current stage, stage 4 = `lite_hr` with a deeper full-resolution head
+# (config/train_campaign_lite_hr_deep.yaml -> campaign/lite_hr_deep). Finished stages: 1
 # (train_campaign_lite_gate.yaml -> campaign/lite_gate), 2 (train_campaign_lite_hr.yaml ->
-# campaign/lite_hr), 3b (train_campaign_lite_hr_holes.yaml -> campaign/lite_hr_holes). Next:
-# stage 4 (train_campaign_lite_hr_deep.yaml -> campaign/lite_hr_deep) and 3c
+# campaign/lite_hr), 3b (train_campaign_lite_hr_holes.yaml -> campaign/lite_hr_holes), 3 (the
+# dsr_only ablation, train_campaign_dsr_only_hr.yaml -> campaign/dsr_only_hr) and the x4 probe
+# (train_probe_clean_x4.yaml -> campaign/probe_clean_x4). Next: stage 3c
 # (train_campaign_lite_hr_holes2.yaml -> campaign/lite_hr_holes2). Any of them with CONFIG=...
 # RUN_DIR=....
 # Stop it with Ctrl-C or scripts/campaign_stop.sh (SIGTERM to the trainer, whose pid is in
@@ -15,8 +16,8 @@
 # the same way after N seconds). Then commit the run folder and add a docs/training_log.md entry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CONFIG=${CONFIG:-config/train_campaign_dsr_only_hr.yaml}
-RUN_DIR=${RUN_DIR:-campaign/dsr_only_hr}
+CONFIG=${CONFIG:-config/train_campaign_lite_hr_deep.yaml}
+RUN_DIR=${RUN_DIR:-campaign/lite_hr_deep}
 PY=${PY:-.venv/bin/python}
 args=(--config "$CONFIG" --out "$RUN_DIR" --no-progress)
 [ -f "$RUN_DIR/state.pt" ] && args+=(--resume)

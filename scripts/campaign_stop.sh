@@ -3,10 +3,10 @@
 # Stop a campaign started by scripts/campaign_cpu.sh the graceful way: SIGTERM to the trainer
 # process only (its pid is in $RUN_DIR/trainer.pid), then wait until it has validated, saved
 # state.pt/last.pt and exited. `pkill -f` would also hit the DataLoader worker and crash the run.
-#   RUN_DIR=campaign/dsr_only_hr scripts/campaign_stop.sh      # TIMEOUT_S (default 300)
+#   RUN_DIR=campaign/lite_hr_deep scripts/campaign_stop.sh      # TIMEOUT_S (default 300)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUN_DIR=${RUN_DIR:-campaign/dsr_only_hr}
+RUN_DIR=${RUN_DIR:-campaign/lite_hr_deep}
 PID_FILE="$RUN_DIR/trainer.pid"
 [ -f "$PID_FILE" ] || { echo "no $PID_FILE: no campaign was started from $RUN_DIR" >&2; exit 1; }
 pid=$(cat "$PID_FILE")

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The issue-12 campaign on a lent GPU (15 device-minutes): resume the campaign's current stage
-# (scripts/campaign_cpu.sh's default: campaign/dsr_only_hr, config/train_campaign_dsr_only_hr.yaml;
-# CONFIG=... RUN_DIR=... for another) on CUDA for
-# TRAIN_S seconds (default 600; the same config, LR schedule and batch as on the CPU, so the
+# (scripts/campaign_cpu.sh's default: campaign/lite_hr_deep,
+# config/train_campaign_lite_hr_deep.yaml; CONFIG=... RUN_DIR=... for another) on CUDA for TRAIN_S
+# seconds (default 600; the same config, LR schedule and batch as on the CPU, so the
 # campaign stays one run), then the GPU figures of issue 14 (scripts/gpu_check.sh) if GPU_CHECK=1.
 # The data must travel with the working tree: copy ../shared/data into an ignored folder first and
 # name it in the device tool's `carry`:
@@ -18,7 +18,7 @@ OUT_DIR=${OUT:-out/gpu}
 PY=${PYTHON:-python3}
 mkdir -p "$OUT_DIR"
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1
-RUN_DIR=${RUN_DIR:-campaign/dsr_only_hr}
+RUN_DIR=${RUN_DIR:-campaign/lite_hr_deep}
 DEVICE=${DEVICE:-cuda} WORKERS=${WORKERS:-12} NICE=0 WALL_LIMIT_S=${TRAIN_S:-600} PY=$PY \
   RUN_DIR=$RUN_DIR scripts/campaign_cpu.sh >"$OUT_DIR/campaign.log" 2>&1
 status=$?
