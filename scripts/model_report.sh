@@ -21,6 +21,14 @@ THREADS=${THREADS:-2}
 export BRIDGENET_DATA_ROOT=${BRIDGENET_DATA_ROOT:-../shared/data} OMP_NUM_THREADS=$THREADS
 mkdir -p "$OUT"
 M=(--model "$BASE" --model "$CAND")
+if [ "$(basename "$BASE")" = "$(basename "$CAND")" ]; then  # eval names models by file stem
+    mkdir -p "$OUT/models"
+    for m in "$BASE" "$CAND"; do
+        ln -sf "$(realpath "$m")" "$OUT/models/$(basename "$(dirname "$m")")_$(basename "$m")"
+    done
+    M=(--model "$OUT/models/$(basename "$(dirname "$BASE")")_$(basename "$BASE")"
+       --model "$OUT/models/$(basename "$(dirname "$CAND")")_$(basename "$CAND")")
+fi
 EVAL=("$PY" -m bridgenet_ros.cli.main eval)
 failed=0
 step() {  # step NAME COMMAND...: run, keep its output in $OUT/NAME.txt, count a failure

@@ -95,7 +95,13 @@ def git_revision(start: Path | None = None) -> str:
 
 
 def _wrap(model: Any, fp16: bool) -> Any:
-    """A module returning a tuple of float32 outputs; half precision inside casts for FP16."""
+    """A module returning a tuple of float32 outputs; half precision inside casts for FP16.
+
+    A network without the MDE branch (``dsr_only``) never reads ``rgb``, and the exporter drops
+    an unused input, which would break the two-input contract of every backend. Such a graph
+    adds ``0 × rgb[0, 0, 0, 0]`` to its depth input: one element, exactly neutral for the finite
+    RGB the pipeline feeds (0..1), and an op no exporter folds away (``rgb`` is an input).
+    """
     import copy
 
     import torch
@@ -105,8 +111,11 @@ def _wrap(model: Any, fp16: bool) -> Any:
             super().__init__()
             self.net = net
             self.use_half = half
+            self.keep_rgb = not bool(getattr(net, "has_mde", True))
 
         def forward(self, rgb: torch.Tensor, depth: torch.Tensor) -> tuple[torch.Tensor, ...]:
+            if self.keep_rgb:
+                depth = depth + 0.0 * rgb[:, :1, :1, :1]
             if self.use_half:
                 outputs = self.net(rgb.half(), depth.half())
                 return tuple(o.float() for o in outputs)

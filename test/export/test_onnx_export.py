@@ -112,6 +112,31 @@ def test_parity_check_detects_a_wrong_graph(test_checkpoint: Path, tmp_path: Pat
     assert parity_check(other, report.path, (32, 32)) > 1e-3
 
 
+@pytest.mark.parametrize("fp16", [False, True])
+def test_depth_only_network_keeps_the_rgb_input(tmp_path: Path, fp16: bool) -> None:
+    """A dsr_only graph (no MDE branch, RGB unused) still takes both inputs, as backends feed."""
+    import onnxruntime as ort
+    import torch
+
+    from bridgenet_ros.model import create_model
+    from bridgenet_ros.runtime.backends.base import INPUT_NAMES
+
+    torch.manual_seed(0)
+    model = create_model(
+        "test", use_mde=False, use_habdg=False, use_cgbdg=False, dsr_refine_channels=4
+    ).eval()
+    assert not model.has_mde
+    report = export_onnx(model, tmp_path / "dsr.onnx", fp16=fp16)  # parity feeds both inputs
+    session = ort.InferenceSession(str(report.path), providers=["CPUExecutionProvider"])
+    assert tuple(i.name for i in session.get_inputs()) == INPUT_NAMES
+    depth = np.random.default_rng(1).random((1, 1, 32, 48), dtype=np.float32)
+    outputs = [
+        session.run(None, {INPUT_NAMES[0]: rgb, INPUT_NAMES[1]: depth})[0]
+        for rgb in (np.zeros((1, 3, 32, 48), np.float32), np.ones((1, 3, 32, 48), np.float32))
+    ]
+    np.testing.assert_array_equal(outputs[0], outputs[1])  # the RGB changes nothing
+
+
 def test_export_rejects_bad_size(test_checkpoint: Path, tmp_path: Path) -> None:
     from bridgenet_ros.model import load_model
 
