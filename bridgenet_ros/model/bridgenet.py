@@ -147,5 +147,7 @@ class BridgeNet(nn.Module):
         depth_sr_norm, dsr_decoder = self.dsr(
             depth_lr_up_norm, features[:3], self.habdg, rgb_norm=rgb_norm
         )
+        if self.config.cgbdg_stop_gradient:
+            dsr_decoder = [f.detach() for f in dsr_decoder]
         depth_mde_norm = self.mde.decode(features, dsr_decoder, self.cgbdg)
         return depth_sr_norm, depth_mde_norm

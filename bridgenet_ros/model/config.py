@@ -46,6 +46,9 @@ class BridgeNetConfig:
         use_mde: build the MDE branch (``False`` only for the ``dsr_only`` ablation).
         use_habdg: build the 3 HABdg bridges (needs ``use_mde``).
         use_cgbdg: build the 2 CGBdg bridges (needs ``use_mde``).
+        cgbdg_stop_gradient: CGBdg reads the DSR decoder features detached, so the MDE loss
+            no longer trains the DSR branch through it (the forward pass is unchanged; only
+            training differs). ``False`` = the paper's joint gradient.
         mde_stem_channels: width of the MDE stem (stride-2 conv).
         mde_stage_channels: widths of the 4 MDE encoder stages.
         mde_stage_blocks: residual blocks per MDE encoder stage.
@@ -89,6 +92,7 @@ class BridgeNetConfig:
     use_mde: bool = True
     use_habdg: bool = True
     use_cgbdg: bool = True
+    cgbdg_stop_gradient: bool = False
     mde_stem_channels: int = 64
     mde_stage_channels: tuple[int, int, int, int] = (64, 64, 64, 64)
     mde_stage_blocks: tuple[int, int, int, int] = (2, 2, 2, 2)
@@ -135,7 +139,7 @@ class BridgeNetConfig:
         _int_tuple("mde_stage_channels", self.mde_stage_channels, 4, minimum=1)
         _int_tuple("mde_stage_blocks", self.mde_stage_blocks, 4, minimum=0)
         _int_tuple("mde_decoder_channels", self.mde_decoder_channels, 3, minimum=1)
-        for name in ("use_mde", "use_habdg", "use_cgbdg", "residual_gate"):
+        for name in ("use_mde", "use_habdg", "use_cgbdg", "cgbdg_stop_gradient", "residual_gate"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(
                     f"BridgeNetConfig.{name} must be true or false, got {getattr(self, name)!r}"

@@ -107,3 +107,23 @@ def test_dsr_decoder_cannot_die() -> None:
     out.sum().backward()
     grad = model.dsr.first_conv.weight.grad
     assert grad is not None and float(grad.abs().sum()) > 0.0
+
+
+def test_cgbdg_stop_gradient_keeps_the_mde_loss_out_of_the_dsr_branch() -> None:
+    """Same outputs; the MDE loss then trains no DSR weight, the SR loss still trains HABdg."""
+    torch.manual_seed(3)
+    joint = create_model("test").eval()
+    stopped = create_model("test", cgbdg_stop_gradient=True).eval()
+    stopped.load_state_dict(joint.state_dict())
+    rgb, depth = torch.rand(1, 3, 32, 32), torch.rand(1, 1, 32, 32)
+    for a, b in zip(joint(rgb, depth), stopped(rgb, depth)):
+        assert torch.equal(a, b)
+    _backward(joint, "mde")
+    assert _without_grad(joint, "dsr.") != [
+        n for n, _ in joint.named_parameters() if n.startswith("dsr.")
+    ]  # joint: MDE reaches DSR
+    _backward(stopped, "mde")
+    assert all(p.grad is None for n, p in stopped.named_parameters() if n.startswith("dsr."))
+    stopped.zero_grad(set_to_none=True)
+    _backward(stopped, "sr")
+    assert _without_grad(stopped, "habdg.") == []
