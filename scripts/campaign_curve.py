@@ -12,9 +12,10 @@ Two tables come out (markdown):
 
 * per run: hours, steps, first / best / last in-loop validation RMSE;
 * the lineage's best validation so far at each whole campaign hour, counting only runs that
-  share the first run's validator (the ``val:`` section of its config) and are not ablations
-  (variant ``dsr_only``: another network, trained to compare, never shipped). Ablation hours
-  still count as campaign hours, as they are hours the campaign spent.
+  share the first run's validator (the ``val:`` section of its config) and are not side runs:
+  ablations (variant ``dsr_only``: another network, trained to compare, never shipped) and
+  probes (folders named ``probe_*``: a question, not a candidate). Side runs' hours still count
+  as campaign hours, as they are hours the campaign spent.
 
     python scripts/campaign_curve.py campaign/lite_gate campaign/lite_hr \
         campaign/lite_hr_holes campaign/dsr_only_hr
@@ -42,7 +43,7 @@ class RunCurve:
 
     name: str
     validator: str
-    ablation: bool
+    ablation: bool  # a side run: an ablation or a probe, never part of the shipped lineage
     hours: float
     steps: int
     points: list[tuple[int, float, float]]  # (step, hours into the run, val RMSE in metres)
@@ -71,7 +72,7 @@ def read_run(run_dir: Path) -> RunCurve:
     return RunCurve(
         name=run_dir.name,
         validator=_validator_key(settings.get("val") or {}),
-        ablation=settings.get("variant") in ABLATION_VARIANTS,
+        ablation=settings.get("variant") in ABLATION_VARIANTS or run_dir.name.startswith("probe_"),
         hours=max(float(r["elapsed_s"]) for r in timed) / 3600.0,
         steps=max(int(r["step"]) for r in timed),
         points=points,
@@ -86,7 +87,7 @@ def run_table(runs: list[RunCurve]) -> list[str]:
     ]
     validators = {v: i + 1 for i, v in enumerate(dict.fromkeys(r.validator for r in runs))}
     for run in runs:
-        kind = " (ablation)" if run.ablation else ""
+        kind = " (side run)" if run.ablation else ""
         if run.points:
             best = min(run.points, key=lambda p: p[2])
             vals = f"{run.points[0][2]:.5f} | {best[2]:.5f} ({best[0]}) | {run.points[-1][2]:.5f}"

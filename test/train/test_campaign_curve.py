@@ -44,17 +44,18 @@ def test_lineage_best_counts_ablation_hours_but_not_its_scores(tmp_path: Path) -
     first = _run(tmp_path, "a", [(100, 1800, 0.060), (200, 5400, 0.050)], 7200, LINEAGE)
     ablation = _run(tmp_path, "b", [(100, 1800, 0.010)], 3600, ABLATION)
     other = _run(tmp_path, "c", [(100, 1800, 0.001)], 3600, OTHER_VALIDATOR)
+    probe = _run(tmp_path, "probe_x", [(100, 1800, 0.002)], 3600, LINEAGE)
     third = _run(tmp_path, "d", [(100, 1800, 0.040)], 3600, LINEAGE)
-    runs = [curve.read_run(p) for p in (first, ablation, other, third)]
-    assert [r.hours for r in runs] == [2.0, 1.0, 1.0, 1.0]
-    assert runs[1].ablation and not runs[0].ablation
+    runs = [curve.read_run(p) for p in (first, ablation, other, probe, third)]
+    assert [r.hours for r in runs] == [2.0, 1.0, 1.0, 1.0, 1.0]
+    assert runs[1].ablation and runs[3].ablation and not runs[0].ablation
     assert runs[1].validator == runs[0].validator  # an empty later-default field is ignored
     by_hour = curve.lineage_best_by_hour(runs)
-    assert [hour for hour, _, _ in by_hour] == [1, 2, 3, 4, 5]
-    # points at 0.5 h, 1.5 h (run a), 4.5 h (run d: starts after a's 2 h, b's and c's hour);
-    # the ablation's 0.010 and the other validator's 0.001 never count
-    assert [best for _, best, _ in by_hour] == [0.060, 0.050, 0.050, 0.050, 0.040]
-    assert [names for _, _, names in by_hour] == ["a", "a", "b", "c", "d"]
+    assert [hour for hour, _, _ in by_hour] == [1, 2, 3, 4, 5, 6]
+    # points at 0.5 h, 1.5 h (run a), 5.5 h (run d: after a's 2 h and b's, c's, probe's hour);
+    # the ablation's 0.010, the other validator's 0.001 and the probe's 0.002 never count
+    assert [best for _, best, _ in by_hour] == [0.060, 0.050, 0.050, 0.050, 0.050, 0.040]
+    assert [names for _, _, names in by_hour] == ["a", "a", "b", "c", "probe_x", "d"]
 
 
 def test_last_run_point_lands_at_its_campaign_hour(tmp_path: Path) -> None:
@@ -70,7 +71,7 @@ def test_run_table_names_best_step_and_marks_ablations(tmp_path: Path) -> None:
         tmp_path, "abl", [(100, 60, 0.07), (200, 120, 0.05), (300, 180, 0.06)], 200, ABLATION
     )
     lines = curve.run_table([curve.read_run(run)])
-    assert lines[2] == "| abl (ablation) | 1 | 0.06 | 310 | 0.07000 | 0.05000 (200) | 0.06000 |"
+    assert lines[2] == "| abl (side run) | 1 | 0.06 | 310 | 0.07000 | 0.05000 (200) | 0.06000 |"
 
 
 def test_missing_folder_is_a_clear_error_and_exit_code(
