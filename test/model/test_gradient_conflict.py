@@ -43,7 +43,9 @@ def test_mde_term_reaches_dsr_only_through_cgbdg() -> None:
     cut = conflict.mean_gradients(stopped, _batches(3), batches=2, mde_weight=0.5)
     assert all(float(g.abs().sum()) == 0.0 for n, g in cut["mde"].items() if n.startswith("dsr."))
     # the SR term is the same either way; the MDE term scales with its weight
-    torch.testing.assert_close(cut["sr"]["dsr.head.0.conv1.weight"], sums["sr"]["dsr.head.0.conv1.weight"])
+    torch.testing.assert_close(
+        cut["sr"]["dsr.head.0.conv1.weight"], sums["sr"]["dsr.head.0.conv1.weight"]
+    )
     double = conflict.mean_gradients(joint, _batches(3), batches=2, mde_weight=1.0)
     torch.testing.assert_close(
         double["mde"]["mde.head.0.weight"], 2 * sums["mde"]["mde.head.0.weight"]
