@@ -21,13 +21,12 @@ THREADS=${THREADS:-2}
 export BRIDGENET_DATA_ROOT=${BRIDGENET_DATA_ROOT:-../shared/data} OMP_NUM_THREADS=$THREADS
 mkdir -p "$OUT"
 M=(--model "$BASE" --model "$CAND")
+linked() {  # a link $OUT/models/<folder>_<file> to checkpoint $1; prints its path
+    local path="$OUT/models/$(basename "$(dirname "$1")")_$(basename "$1")"
+    mkdir -p "$OUT/models" && ln -sf "$(realpath "$1")" "$path" && echo "$path"
+}
 if [ "$(basename "$BASE")" = "$(basename "$CAND")" ]; then  # eval names models by file stem
-    mkdir -p "$OUT/models"
-    for m in "$BASE" "$CAND"; do
-        ln -sf "$(realpath "$m")" "$OUT/models/$(basename "$(dirname "$m")")_$(basename "$m")"
-    done
-    M=(--model "$OUT/models/$(basename "$(dirname "$BASE")")_$(basename "$BASE")"
-       --model "$OUT/models/$(basename "$(dirname "$CAND")")_$(basename "$CAND")")
+    M=(--model "$(linked "$BASE")" --model "$(linked "$CAND")")
 fi
 EVAL=("$PY" -m bridgenet_ros.cli.main eval)
 failed=0
