@@ -35,8 +35,10 @@ __all__ = ["apply_flat_guard", "guard_weight_lr", "plane_residual_rel"]
 def _window_sums(padded: np.ndarray, weights: tuple[float, float, float], axis: int) -> np.ndarray:
     """Weighted sum of 3 neighbours along ``axis`` of an array padded by 1 on that axis."""
     n = padded.shape[axis] - 2
-    parts = [w * np.take(padded, np.arange(k, k + n), axis=axis) for k, w in enumerate(weights)]
-    return np.sum([p for p, w in zip(parts, weights) if w != 0.0], axis=0)
+    parts = [
+        w * np.take(padded, np.arange(k, k + n), axis=axis) for k, w in enumerate(weights) if w
+    ]
+    return np.sum(parts, axis=0)
 
 
 def _max3(x: np.ndarray) -> np.ndarray:

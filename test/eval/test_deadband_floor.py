@@ -9,6 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bridgenet_ros.eval.baselines import PassThroughBackend
+from bridgenet_ros.runtime.config import RuntimeConfig
+from bridgenet_ros.runtime.pipeline import DepthSRPipeline
 from bridgenet_ros.runtime.resize import resize
 
 _SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "deadband_floor.py"
@@ -24,11 +27,13 @@ def test_floor_keeps_only_residuals_inside_the_band() -> None:
     residual = np.zeros_like(up)
     residual[::2] = 0.004  # inside the band: 0.003 x 2 m = 6 mm
     residual[1::4] = 0.050  # outside: a perfect network corrects it
-    bicubic, floor = floor_script.frame_rmse(up + residual, depth_lr, 0.003, crop=0)
+    pipeline = DepthSRPipeline(PassThroughBackend(), RuntimeConfig())
+    rgb = np.zeros((48, 64, 3), np.uint8)
+    bicubic, floor = floor_script.frame_rmse(pipeline, rgb, up + residual, depth_lr, 0.003, crop=0)
     assert bicubic == pytest.approx(np.sqrt(np.mean(residual**2)), rel=1e-4)
     assert floor == pytest.approx(
         np.sqrt(np.mean(np.where(residual < 0.01, residual, 0) ** 2)), rel=1e-4
     )
     assert floor == pytest.approx(0.004 / np.sqrt(2), rel=1e-3)
-    _, no_band = floor_script.frame_rmse(up + residual, depth_lr, 0.0, crop=0)
+    _, no_band = floor_script.frame_rmse(pipeline, rgb, up + residual, depth_lr, 0.0, crop=0)
     assert no_band == 0.0
