@@ -73,6 +73,11 @@ class SourceConfig:
         rgb_topic: rosbag RGB topic.
         depth_topic: rosbag HR depth topic.
         max_dt_s: rosbag pairing tolerance in seconds.
+        register_to_rgb: training split only, sources with HR depth: move each frame's HR
+            depth onto its RGB by its estimated whole-pixel offset
+            (:mod:`~bridgenet_ros.data.registration`); validation frames are never moved.
+        register_max_shift_px: largest offset searched per axis, RGB pixels (>= 2).
+        register_min_gain: least edge-score gain for an offset to be applied (>= 1).
     """
 
     kind: SourceKind
@@ -92,6 +97,9 @@ class SourceConfig:
     rgb_topic: str = "/camera/color/image_raw"
     depth_topic: str = "/camera/depth/image_raw"
     max_dt_s: float = 0.02
+    register_to_rgb: bool = False
+    register_max_shift_px: float = 6.0
+    register_min_gain: float = 1.05
 
     def __post_init__(self) -> None:
         if self.kind not in SOURCE_KINDS:
@@ -124,6 +132,22 @@ class SourceConfig:
         if not 0.0 <= self.photo_texture_prob <= 1.0:
             raise ConfigError(
                 f"SourceConfig.photo_texture_prob must be in [0, 1], got {self.photo_texture_prob}"
+            )
+        self._check_registration()
+
+    def _check_registration(self) -> None:
+        if not self.register_to_rgb:
+            return
+        if self.kind in ("synthetic", "shards"):
+            raise ConfigError(
+                f"SourceConfig.register_to_rgb applies to sources with recorded HR depth, not"
+                f" kind {self.kind!r} (synthetic frames are registered by construction; shards"
+                " are built samples: set it on the sources they are built from)"
+            )
+        if self.register_max_shift_px < 2.0 or self.register_min_gain < 1.0:
+            raise ConfigError(
+                "SourceConfig.register_max_shift_px must be >= 2 and register_min_gain >= 1, got"
+                f" {self.register_max_shift_px} and {self.register_min_gain}"
             )
 
 

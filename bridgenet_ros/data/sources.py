@@ -199,12 +199,17 @@ _OPENERS: dict[str, Callable[[SourceConfig, DataConfig, SplitName], AnySource]] 
 
 
 def open_source(spec: SourceConfig, config: DataConfig, split: SplitName) -> AnySource:
-    """Open one source for ``split``.
+    """Open one source for ``split`` (registered to the RGB when asked: training split only).
 
     Raises:
         DataError: missing folder/bag/shards, no photo for ``texture_photos``.
     """
-    return _OPENERS[spec.kind](spec, config, split)
+    source = _OPENERS[spec.kind](spec, config, split)
+    if spec.register_to_rgb and split == "train":
+        from bridgenet_ros.data.registration import RegisteredSource
+
+        return RegisteredSource(source, spec.register_max_shift_px, spec.register_min_gain)
+    return source
 
 
 def build_sources(config: DataConfig, split: SplitName) -> list[tuple[AnySource, SourceConfig]]:

@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Registering training ground truth to its RGB (bridgenet_ros.data.registration)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bridgenet_ros.data.config import DataConfig, SourceConfig
+from bridgenet_ros.data.folders import RGBDSample
+from bridgenet_ros.data.registration import (
+    RegisteredSource,
+    register_depth_to_rgb,
+    shift_whole_pixels,
+)
+from bridgenet_ros.data.sources import open_source
+from bridgenet_ros.errors import ConfigError
+
+from .helpers import write_pair
+
+
+def scene(h: int = 96, w: int = 128) -> tuple[np.ndarray, np.ndarray]:
+    """RGB whose edges are the depth edges: two boxes in front of a wall, ``(rgb, depth_m)``."""
+    depth = np.full((h, w), 3.0, dtype=np.float32)
+    rgb = np.full((h, w, 3), 110, dtype=np.uint8)
+    for (y0, y1, x0, x1), z, colour in (((30, 70, 40, 90), 1.5, 220), ((8, 30, 96, 120), 2.0, 20)):
+        depth[y0:y1, x0:x1] = z
+        rgb[y0:y1, x0:x1] = colour
+    return rgb, depth
+
+
+def test_shift_whole_pixels_copies_values_and_leaves_holes() -> None:
+    depth = np.arange(1, 21, dtype=np.float32).reshape(4, 5)
+    moved = shift_whole_pixels(depth, 1, -2)
+    assert moved[1:, :3].tolist() == depth[:3, 2:].tolist()  # copied, never blended
+    assert (moved[0] == 0).all() and (moved[:, 3:] == 0).all()
+    assert (shift_whole_pixels(depth, 4, 0) == 0).all()
+    assert shift_whole_pixels(depth, 0, 0).tolist() == depth.tolist()
+
+
+def test_a_misregistered_depth_is_moved_back_onto_the_rgb() -> None:
+    rgb, depth = scene()
+    off = shift_whole_pixels(depth, 2, -3)  # depth content 2 px low, 3 px left of the RGB
+    registered, registration = register_depth_to_rgb(rgb, off, 6.0, 1.05)
+    assert registration.shift_px == (-2, 3)
+    assert registration.estimate_px == pytest.approx((2.0, -3.0), abs=0.5)
+    inner = (slice(8, -8), slice(8, -8))
+    assert np.array_equal(registered[inner], depth[inner])
+    assert set(np.unique(registered)) <= {0.0, 1.5, 2.0, 3.0}  # no blended value
+
+
+def test_registered_and_far_estimates_are_left_alone() -> None:
+    rgb, depth = scene()
+    out, registration = register_depth_to_rgb(rgb, depth, 6.0, 1.05)
+    assert out is depth and registration.shift_px == (0, 0)
+    # an offset on the border of the searched window is not trusted
+    far = shift_whole_pixels(depth, 5, 0)
+    out, registration = register_depth_to_rgb(rgb, far, 5.0, 1.05)
+    assert registration.gain > 1.05 and out is far and registration.shift_px == (0, 0)
+
+
+class _Frames:
+    def __init__(self, samples: list[RGBDSample]) -> None:
+        self.samples = samples
+        self.reads = 0
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int) -> RGBDSample:
+        self.reads += 1
+        return self.samples[index]
+
+
+def test_registered_source_moves_hr_only_and_caches_the_estimate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bridgenet_ros.data import registration as module
+
+    rgb, depth = scene()
+    lr = depth[::4, ::4].copy()
+    frames = _Frames([RGBDSample("a", rgb, shift_whole_pixels(depth, 2, 0), lr, "g")])
+    source = RegisteredSource(frames, 6.0, 1.05)
+    calls = []
+    real = module.register_depth_to_rgb
+    monkeypatch.setattr(module, "register_depth_to_rgb", lambda *a: calls.append(1) or real(*a))
+    first, second = source[0], source[0]
+    assert len(calls) == 1 and len(source) == 1
+    assert np.array_equal(first.depth_hr[8:-8, 8:-8], depth[8:-8, 8:-8])
+    assert np.array_equal(second.depth_hr, first.depth_hr)
+    assert first.depth_lr is lr  # the sensor's LR is not ground truth: untouched
+
+
+def test_config_and_open_source_register_the_training_split_only(tmp_path: Path) -> None:
+    rgb, depth = scene()
+    for stem in ("20200101000000", "20200102000000"):
+        write_pair(tmp_path, stem, shift_whole_pixels(depth, 3, 0) * 1000, rgb=rgb)
+    spec = SourceConfig(kind="folder", path=str(tmp_path), register_to_rgb=True)
+    config = DataConfig(sources=(spec,), val_fraction=0.5)
+    train, val = open_source(spec, config, "train"), open_source(spec, config, "val")
+    assert isinstance(train, RegisteredSource) and not isinstance(val, RegisteredSource)
+    assert np.allclose(train[0].depth_hr[8:-8, 8:-8], depth[8:-8, 8:-8])
+    with pytest.raises(ConfigError, match="register_to_rgb"):
+        SourceConfig(kind="synthetic", register_to_rgb=True)
+    with pytest.raises(ConfigError, match="register_min_gain"):
+        SourceConfig(kind="named", path="rgbdd", register_to_rgb=True, register_min_gain=0.9)
