@@ -106,3 +106,32 @@ def test_config_and_open_source_register_the_training_split_only(tmp_path: Path)
         SourceConfig(kind="synthetic", register_to_rgb=True)
     with pytest.raises(ConfigError, match="register_min_gain"):
         SourceConfig(kind="named", path="rgbdd", register_to_rgb=True, register_min_gain=0.9)
+
+
+def _load_report_script() -> object:
+    import importlib.util
+    import sys
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "gt_registration.py"
+    spec = importlib.util.spec_from_file_location("gt_registration", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["gt_registration"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gt_registration_report_rows_per_group(tmp_path: Path) -> None:
+    from bridgenet_ros.data.folders import RGBDFolder
+
+    report = _load_report_script()
+    rgb, depth = scene()
+    write_pair(tmp_path, "20200101000000", depth * 1000, rgb=rgb)
+    write_pair(tmp_path, "20200101000100", shift_whole_pixels(depth, 2, 0) * 1000, rgb=rgb)
+    write_pair(tmp_path, "20200202000000", shift_whole_pixels(depth, 0, -3) * 1000, rgb=rgb)
+    folder = RGBDFolder(str(tmp_path), 0.001)
+    rows = report.group_rows({"all": folder}, 6.0, 1.05)  # type: ignore[attr-defined]
+    assert [(r.group, r.frames) for r in rows] == [("20200101", 2), ("20200202", 1)]
+    first, second = rows
+    assert first.moved_share == 0.5 and first.p90_length == pytest.approx(1.8, abs=0.5)
+    assert second.moved_share == 1.0 and second.median_dx == pytest.approx(-3.0, abs=0.5)

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""How well a set's ground-truth depth is registered to its RGB, per group (issue 12).
+
+For every frame, the runtime's shift estimator (``bridgenet_ros.runtime.align``, run on the HR
+depth) gives the offset of the depth content against the RGB and its gain; the rule of
+``data.registration`` (gain >= ``--min-gain``, inside the window) says whether training with
+``register_to_rgb`` would move it. Prints one row per group (the capture day for RGB-D-D) with
+its split, the median offset, the median and 90th percentile of its length, and the share of
+frames that would move.
+
+    python scripts/gt_registration.py --data rgbdd
+    python scripts/gt_registration.py --data middlebury --group-by stem
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+import numpy as np
+
+from bridgenet_ros.data.folders import RGBDFolder, open_named_set
+from bridgenet_ros.data.registration import register_depth_to_rgb
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """One group's registration figures (offsets in RGB pixels)."""
+
+    group: str
+    split: str
+    frames: int
+    median_dy: float
+    median_dx: float
+    median_length: float
+    p90_length: float
+    moved_share: float
+
+
+def group_rows(
+    folders: dict[str, RGBDFolder], max_shift_px: float, min_gain: float
+) -> list[GroupRow]:
+    """Registration figures per group of every split's folder (``{split: folder}``)."""
+    rows = []
+    for split, folder in folders.items():
+        per_group: dict[str, list[tuple[float, float, bool]]] = {}
+        for index in range(len(folder)):
+            sample = folder[index]
+            _, reg = register_depth_to_rgb(sample.rgb, sample.depth_hr, max_shift_px, min_gain)
+            moved = reg.shift_px != (0, 0)
+            per_group.setdefault(sample.group, []).append((*reg.estimate_px, moved))
+        for group, values in sorted(per_group.items()):
+            table = np.array(values, dtype=np.float64)
+            length = np.hypot(table[:, 0], table[:, 1])
+            rows.append(
+                GroupRow(
+                    group, split, len(table), float(np.median(table[:, 0])),
+                    float(np.median(table[:, 1])), float(np.median(length)),
+                    float(np.quantile(length, 0.9)), float(table[:, 2].mean()),
+                )
+            )  # fmt: skip
+    return sorted(rows, key=lambda row: row.group)
+
+
+def main() -> None:
+    """Print the per-group table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", default="rgbdd", help="named set")
+    parser.add_argument("--max-shift-px", type=float, default=6.0)
+    parser.add_argument("--min-gain", type=float, default=1.05)
+    args = parser.parse_args()
+    folders = {split: open_named_set(args.data, split=split) for split in ("train", "val")}
+    print("group           split  frames  median (dy, dx) px   |d| median  |d| p90  moved")
+    for row in group_rows(folders, args.max_shift_px, args.min_gain):
+        print(
+            f"{row.group:15s} {row.split:5s} {row.frames:7d}  ({row.median_dy:+.2f}, "
+            f"{row.median_dx:+.2f}){'':8s} {row.median_length:10.2f} {row.p90_length:8.2f}"
+            f"  {row.moved_share:5.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
