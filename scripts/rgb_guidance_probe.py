@@ -38,13 +38,24 @@ def main() -> None:
     parser.add_argument("--sensor-model", default="")
     parser.add_argument("--data", default="rgbdd", help="named set (its validation split)")
     parser.add_argument("--metric", default="rmse", choices=["rmse", "mae", "mad"])
+    parser.add_argument(
+        "--register-gt",
+        action="store_true",
+        help="secondary protocol: each frame's HR depth moved onto its RGB first (the training"
+        " rule of data.registration); the LR is made from the moved depth",
+    )
     args = parser.parse_args()
     pipeline = build_runtime_pipeline("torch", args.model)
     sensor = load_sensor_model(args.sensor_model) if args.sensor_model else None
     table: dict[str, dict[str, float]] = {}
     for scale in args.scales:
         frames, unit = load_eval_frames(
-            args.data, scale=scale, split="val", limit=args.limit, sensor_model=sensor
+            args.data,
+            scale=scale,
+            split="val",
+            limit=args.limit,
+            sensor_model=sensor,
+            register_gt=args.register_gt,
         )
         row: dict[str, float] = {}
         for name, variant in _variants(frames).items():

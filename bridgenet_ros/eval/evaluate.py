@@ -156,6 +156,7 @@ def load_eval_frames(
     sensor_seed: int = 0,
     real_sensor: bool = False,
     downsample_filter: DownsampleFilter = "bicubic",
+    register_gt: bool = False,
 ) -> tuple[list[EvalFrame], str]:
     """Read frames of a named set or folder and build their LR inputs.
 
@@ -178,6 +179,9 @@ def load_eval_frames(
             :func:`~bridgenet_ros.eval.real_sensor.self_downsample` of the HR depth (holes
             excluded from the kernel) instead of the literature's bicubic protocol.
         downsample_filter: ``bicubic`` or ``box``, the filter of ``real_sensor``.
+        register_gt: a secondary protocol: move each frame's HR depth onto its RGB first
+            (:func:`~bridgenet_ros.data.registration.register_depth_to_rgb`, the training
+            rule), so the reference and the LR agree with the image; not the literature's.
 
     Returns:
         The frames and the unit label.
@@ -225,12 +229,24 @@ def load_eval_frames(
             file_metres / factor if file_metres is not None and factor is not None else None
         ),
     )
+    return _build_frames(folder_set, recipe, limit, register_gt), unit
+
+
+def _build_frames(
+    folder_set: Any, recipe: _LRRecipe, limit: int | None, register_gt: bool
+) -> list[EvalFrame]:
+    """The evaluation frames of ``folder_set`` (see :func:`load_eval_frames`)."""
     frames = []
     for i in _spread_indices(len(folder_set), limit):
         sample = folder_set[i]
-        depth_lr = recipe.make(sample.depth_hr, sample.depth_lr, sample.rgb, i)
-        frames.append(EvalFrame(sample.name, sample.rgb, sample.depth_hr, depth_lr))
-    return frames, unit
+        depth_hr = sample.depth_hr
+        if register_gt:
+            from bridgenet_ros.data.registration import register_depth_to_rgb
+
+            depth_hr, _ = register_depth_to_rgb(sample.rgb, depth_hr, 6.0, 1.05)
+        depth_lr = recipe.make(depth_hr, sample.depth_lr, sample.rgb, i)
+        frames.append(EvalFrame(sample.name, sample.rgb, depth_hr, depth_lr))
+    return frames
 
 
 def _check_lr_protocol(

@@ -135,3 +135,22 @@ def test_gt_registration_report_rows_per_group(tmp_path: Path) -> None:
     first, second = rows
     assert first.moved_share == 0.5 and first.p90_length == pytest.approx(1.8, abs=0.5)
     assert second.moved_share == 1.0 and second.median_dx == pytest.approx(-3.0, abs=0.5)
+
+
+def test_eval_frames_register_gt_moves_reference_and_lr_together(tmp_path: Path) -> None:
+    from bridgenet_ros.eval.evaluate import load_eval_frames
+
+    rgb, depth = scene()
+    write_pair(tmp_path, "20200101000000", shift_whole_pixels(depth, 0, 3) * 1000, rgb=rgb)
+    (plain,), _ = load_eval_frames(str(tmp_path), scale=4.0)
+    (moved,), _ = load_eval_frames(str(tmp_path), scale=4.0, register_gt=True)
+    inner = (slice(8, -8), slice(8, -8))
+    assert np.allclose(moved.depth_hr[inner], depth[inner])
+    assert not np.allclose(plain.depth_hr[inner], depth[inner])
+    assert np.allclose(moved.depth_lr[2:-2, 2:-2], load_lr_of(depth)[2:-2, 2:-2], atol=1e-3)
+
+
+def load_lr_of(depth: np.ndarray) -> np.ndarray:
+    from bridgenet_ros.data.degradation import bicubic_downsample
+
+    return bicubic_downsample(depth, 4.0)
