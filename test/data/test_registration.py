@@ -18,17 +18,8 @@ from bridgenet_ros.data.registration import (
 from bridgenet_ros.data.sources import open_source
 from bridgenet_ros.errors import ConfigError
 
+from ..runtime.test_align import scene
 from .helpers import write_pair
-
-
-def scene(h: int = 96, w: int = 128) -> tuple[np.ndarray, np.ndarray]:
-    """RGB whose edges are the depth edges: two boxes in front of a wall, ``(rgb, depth_m)``."""
-    depth = np.full((h, w), 3.0, dtype=np.float32)
-    rgb = np.full((h, w, 3), 110, dtype=np.uint8)
-    for (y0, y1, x0, x1), z, colour in (((30, 70, 40, 90), 1.5, 220), ((8, 30, 96, 120), 2.0, 20)):
-        depth[y0:y1, x0:x1] = z
-        rgb[y0:y1, x0:x1] = colour
-    return rgb, depth
 
 
 def test_shift_whole_pixels_copies_values_and_leaves_holes() -> None:
