@@ -425,7 +425,12 @@ def test_diagnostics_report_rates_latency_and_counters(
         + ("publish", "other")
     }
     assert all(value >= 0 for name, value in stages.items() if name != "other")
-    assert sum(stages.values()) == pytest.approx(float(values["latency p50 (ms)"]), rel=0.3)
+    # every timed stage is a part of each frame's latency, so its median cannot exceed the
+    # latency's median (the medians of per-frame sums are not the sums of the medians: under
+    # load they differed by 30 %, so there is no equality to test here)
+    latency_p50 = float(values["latency p50 (ms)"])
+    assert all(v <= latency_p50 + 0.1 for name, v in stages.items() if name != "other")
+    assert stages["inference"] > 0
     assert float(values["latency / inference p50"]) > 1.0
     assert "register p50 (ms)" not in values  # no registration hook: no such stage
 
