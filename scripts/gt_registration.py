@@ -10,7 +10,8 @@ its split, the median offset, the median and 90th percentile of its length, and 
 frames that would move.
 
     python scripts/gt_registration.py --data rgbdd
-    python scripts/gt_registration.py --data middlebury --group-by stem
+    python scripts/gt_registration.py --data middlebury
+    python scripts/gt_registration.py --data my_dataset_folder --depth-scale 0.001
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bridgenet_ros.data.folders import RGBDFolder, open_named_set
+from bridgenet_ros.data.folders import NAMED_SETS, RGBDFolder, open_named_set
 from bridgenet_ros.data.registration import register_depth_to_rgb
 
 
@@ -63,14 +64,22 @@ def group_rows(
     return sorted(rows, key=lambda row: row.group)
 
 
+def _open(data: str, depth_scale: float, split: str) -> RGBDFolder:
+    """A named set's or a folder's ``split`` (folders split by capture day, as training does)."""
+    if data in NAMED_SETS:
+        return open_named_set(data, split=split)  # type: ignore[arg-type]
+    return RGBDFolder(data, depth_scale, split=split)  # type: ignore[arg-type]
+
+
 def main() -> None:
     """Print the per-group table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default="rgbdd", help="named set")
+    parser.add_argument("--data", default="rgbdd", help="named set or rgb/ + depth/ folder")
+    parser.add_argument("--depth-scale", type=float, default=0.001, help="folder: m per value")
     parser.add_argument("--max-shift-px", type=float, default=6.0)
     parser.add_argument("--min-gain", type=float, default=1.05)
     args = parser.parse_args()
-    folders = {split: open_named_set(args.data, split=split) for split in ("train", "val")}
+    folders = {split: _open(args.data, args.depth_scale, split) for split in ("train", "val")}
     print("group           split  frames  median (dy, dx) px   |d| median  |d| p90  moved")
     for row in group_rows(folders, args.max_shift_px, args.min_gain):
         print(
