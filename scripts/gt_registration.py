@@ -22,7 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from bridgenet_ros.data.folders import NAMED_SETS, RGBDFolder, open_named_set
-from bridgenet_ros.data.registration import register_depth_to_rgb
+from bridgenet_ros.data.registration import (
+    DEFAULT_MAX_SHIFT_PX,
+    DEFAULT_MIN_GAIN,
+    register_depth_to_rgb,
+)
 
 
 @dataclass(frozen=True)
@@ -76,8 +80,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default="rgbdd", help="named set or rgb/ + depth/ folder")
     parser.add_argument("--depth-scale", type=float, default=0.001, help="folder: m per value")
-    parser.add_argument("--max-shift-px", type=float, default=6.0)
-    parser.add_argument("--min-gain", type=float, default=1.05)
+    parser.add_argument("--max-shift-px", type=float, default=DEFAULT_MAX_SHIFT_PX)
+    parser.add_argument("--min-gain", type=float, default=DEFAULT_MIN_GAIN)
     args = parser.parse_args()
     folders = {split: _open(args.data, args.depth_scale, split) for split in ("train", "val")}
     print("group           split  frames  median (dy, dx) px   |d| median  |d| p90  moved")

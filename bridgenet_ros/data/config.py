@@ -22,6 +22,7 @@ from bridgenet_ros.data.degradation import (
     SensorModelConfig,
     StereoSensorConfig,
 )
+from bridgenet_ros.data.registration import DEFAULT_MAX_SHIFT_PX, DEFAULT_MIN_GAIN
 from bridgenet_ros.errors import ConfigError
 
 __all__ = [
@@ -98,8 +99,8 @@ class SourceConfig:
     depth_topic: str = "/camera/depth/image_raw"
     max_dt_s: float = 0.02
     register_to_rgb: bool = False
-    register_max_shift_px: float = 6.0
-    register_min_gain: float = 1.05
+    register_max_shift_px: float = DEFAULT_MAX_SHIFT_PX
+    register_min_gain: float = DEFAULT_MIN_GAIN
 
     def __post_init__(self) -> None:
         if self.kind not in SOURCE_KINDS:

@@ -5,8 +5,9 @@ The RGB-D-D frames are not all registered alike: the HR ToF depth sits up to a f
 away from the image, and the offset changes with the capture day (``scripts/gt_registration.py``;
 docs/results.md "GT registration"): +1 px down in May, about 0 to -1 px in June, -2 px in July.
 A network trained on such ground truth is told that an RGB edge says where a depth edge is only
-to within +-2 px — no better than the bicubic ramp of a x4 LR map — so it learns not to use the
-image for fine edge placement.
+to within +-2 px, no better than the bicubic ramp of a x4 LR map. Measured (docs/results.md,
+"Outcome of stages 3c and 6"): training on registered frames bought 0.6 % overall and 1 % on
+holed LR, but did not make the network use the image at x4.
 
 :func:`register_depth_to_rgb` estimates the frame's global shift with the runtime's own
 estimator (:func:`bridgenet_ros.runtime.align.estimate_offset`, run on the HR depth) and moves
@@ -29,11 +30,18 @@ from bridgenet_ros.errors import ConfigError
 from bridgenet_ros.runtime.align import estimate_offset
 
 __all__ = [
+    "DEFAULT_MAX_SHIFT_PX",
+    "DEFAULT_MIN_GAIN",
     "RegisteredSource",
     "Registration",
     "register_depth_to_rgb",
     "shift_whole_pixels",
 ]
+
+#: largest offset searched per axis, RGB pixels (RGB-D-D's frames are 0-4 px off)
+DEFAULT_MAX_SHIFT_PX = 6.0
+#: least edge-score gain for an offset to count (registered Middlebury frames: median 1.000)
+DEFAULT_MIN_GAIN = 1.05
 
 
 @dataclass(frozen=True)

@@ -241,9 +241,11 @@ def _build_frames(
         sample = folder_set[i]
         depth_hr = sample.depth_hr
         if register_gt:
-            from bridgenet_ros.data.registration import register_depth_to_rgb
+            from bridgenet_ros.data import registration as reg
 
-            depth_hr, _ = register_depth_to_rgb(sample.rgb, depth_hr, 6.0, 1.05)
+            depth_hr, _ = reg.register_depth_to_rgb(
+                sample.rgb, depth_hr, reg.DEFAULT_MAX_SHIFT_PX, reg.DEFAULT_MIN_GAIN
+            )
         depth_lr = recipe.make(depth_hr, sample.depth_lr, sample.rgb, i)
         frames.append(EvalFrame(sample.name, sample.rgb, depth_hr, depth_lr))
     return frames
