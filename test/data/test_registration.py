@@ -128,6 +128,22 @@ def test_gt_registration_report_rows_per_group(tmp_path: Path) -> None:
     assert second.moved_share == 1.0 and second.median_dx == pytest.approx(-3.0, abs=0.5)
 
 
+def test_image_placed_floor_scores_the_misregistered_frames_only(tmp_path: Path) -> None:
+    from bridgenet_ros.data.folders import RGBDFolder
+
+    report = _load_report_script()
+    rgb, depth = scene()
+    write_pair(tmp_path, "20200101000000", depth * 1000, rgb=rgb)
+    write_pair(tmp_path, "20200101000100", shift_whole_pixels(depth, 0, 3) * 1000, rgb=rgb)
+    folder = RGBDFolder(str(tmp_path), 0.001)
+    (placed0, bicubic0, moved0), (placed1, bicubic1, moved1) = report.floor_scores(  # type: ignore[attr-defined]
+        folder, 4.0, 6, 6.0, 1.05
+    )
+    assert not moved0 and placed0 == 0.0 and bicubic0 > 0.01
+    # the reference 3 px off its image: the image-placed output misses every depth edge by 3 px
+    assert moved1 and placed1 > 0.5 * bicubic1 > 0.005
+
+
 def test_eval_frames_register_gt_moves_reference_and_lr_together(tmp_path: Path) -> None:
     from bridgenet_ros.eval.evaluate import load_eval_frames
 
