@@ -11,7 +11,8 @@
 # (train_probe_clean_x4.yaml -> campaign/probe_clean_x4), 3c (train_campaign_lite_hr_holes2.yaml
 # -> campaign/lite_hr_holes2), 5 (train_campaign_lite_hr_stopgrad.yaml ->
 # campaign/lite_hr_stopgrad) and 6 (train_campaign_lite_hr_registered.yaml ->
-# campaign/lite_hr_registered). Any of them with CONFIG=... RUN_DIR=....
+# campaign/lite_hr_registered), and the diagnostic stage 7 (train_campaign_lite_hr_nomde.yaml ->
+# campaign/lite_hr_nomde, session 12). Any of them with CONFIG=... RUN_DIR=....
 # Stop it with Ctrl-C or scripts/campaign_stop.sh (SIGTERM to the trainer, whose pid is in
 # $RUN_DIR/trainer.pid; not `pkill -f`, which also hits the data-loader worker and crashes the
 # run): the trainer finishes the step, validates and saves state.pt/last.pt (WALL_LIMIT_S=N stops
